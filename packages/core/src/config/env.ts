@@ -1,0 +1,252 @@
+import { MAX_RATE } from '../algorithms/gcra.js';
+import { RateLimitConfigError } from '../errors.js';
+import type { FailMode } from '../store/resilient-store.js';
+import type { TrustProxy } from '../tenant/client-address.js';
+import { parseCidr } from '../tenant/ip.js';
+import type { TierRule } from '../tenant/tier-resolver.js';
+import { TIERS, type TenantQuotaConfig, type Tier, isTier } from '../tiers.js';
+import { closest, Issues } from './checks.js';
+import type { AnonymousMode, AnonymousPolicy, ProblemFormat, RateLimitHttpOptions, RateLimitManagerOptions } from './options.js';
+
+/** Options read from the environment; code options given beside them win. */
+export type RateLimitEnvConfig = Pick<
+  RateLimitManagerOptions,
+  'tiers' | 'defaultTier' | 'tierRules' | 'shadow' | 'circuitBreaker' | 'storeTimeoutMs' | 'failMode' | 'fallbackShare' | 'concurrencyLeaseMs'
+> &
+  Pick<RateLimitHttpOptions, 'tenantHeaders' | 'anonymous' | 'trustProxy' | 'problemFormat' | 'requestIdHeader'> & {
+    /** `AURUM_API_CACHE_REDIS_URL`: when set, the default manager uses Redis. */
+    redisUrl?: string;
+    /** `AURUM_API_RATE_LIMIT_REDIS_PREFIX`: prefix of every Redis key. */
+    redisKeyPrefix?: string;
+    /** `AURUM_API_RATE_LIMIT_ADMIN_TOKEN`. */
+    adminToken?: string;
+  };
+
+export const ENV_PREFIX = 'AURUM_API_RATE_LIMIT_';
+export const REDIS_URL_VAR = 'AURUM_API_CACHE_REDIS_URL';
+
+const TIER_FIELDS = { RPS: 'requestsPerSecond', BURST: 'burstSize', MAX_CONCURRENT: 'maxConcurrentRequests', PRIORITY: 'priorityBoost' } as const;
+
+/** Every variable this library reads, for docs and for catching typos. */
+export const ENV_VARS: readonly string[] = [
+  REDIS_URL_VAR,
+  ...[
+    'CIRCUIT_THRESHOLD',
+    'CIRCUIT_RESET_TIMEOUT',
+    'CIRCUIT_HALF_OPEN_PROBES',
+    'CIRCUIT_SLOW_CALL_MS',
+    'TENANT_HEADERS',
+    'DEFAULT_TIER',
+    'TIER_RULES',
+    'ANONYMOUS',
+    'ANONYMOUS_TIER',
+    'IPV4_PREFIX',
+    'IPV6_PREFIX',
+    'TRUST_PROXY',
+    'SHADOW',
+    'STORE_TIMEOUT_MS',
+    'FAIL_MODE',
+    'FALLBACK_SHARE',
+    'LEASE_MS',
+    'PROBLEM_FORMAT',
+    'REQUEST_ID_HEADER',
+    'ADMIN_TOKEN',
+    'REDIS_PREFIX',
+    ...TIERS.flatMap((t) => Object.keys(TIER_FIELDS).map((f) => `${t.toUpperCase()}_${f}`)),
+  ].map((n) => ENV_PREFIX + n),
+];
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Reads every `AURUM_API_*` variable, validates all of them and throws one
+ * {@link RateLimitConfigError} naming each bad variable and why. Unknown `AURUM_API_RATE_LIMIT_*`
+ * names are errors too: a typo must not silently leave a default in place.
+ */
+export function loadConfigFromEnv(env: Record<string, string | undefined> = process.env): RateLimitEnvConfig {
+  const issues = new Issues();
+  const out: RateLimitEnvConfig = {};
+  const get = (name: string): string | undefined => {
+    const raw = env[name];
+    if (raw === undefined) return undefined;
+    const v = raw.trim();
+    return v === '' ? undefined : v;
+  };
+  const num = (name: string, check: (n: number) => boolean, expect: string): number | undefined => {
+    const v = get(name);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    return issues.check(/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(v) && check(n), name, `must be ${expect}, got ${JSON.stringify(v)}`) ? n : undefined;
+  };
+  const whole = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
+    num(
+      name,
+      (n) => Number.isSafeInteger(n) && n >= min && n <= max,
+      max === Number.MAX_SAFE_INTEGER ? `a whole number >= ${min}` : `a whole number in [${min}, ${max}]`,
+    );
+  const positive = (name: string, max = Number.POSITIVE_INFINITY) =>
+    num(name, (n) => n > 0 && n <= max, Number.isFinite(max) ? `a number in (0, ${max}]` : 'a number > 0');
+  const oneOf = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
+    const v = get(name)?.toLowerCase();
+    if (v === undefined) return undefined;
+    return issues.check((allowed as readonly string[]).includes(v), name, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`)
+      ? (v as T)
+      : undefined;
+  };
+  const bool = (name: string): boolean | undefined => {
+    const v = get(name)?.toLowerCase();
+    if (v === undefined) return undefined;
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    issues.add(name, `must be true or false, got ${JSON.stringify(v)}`);
+    return undefined;
+  };
+  const P = ENV_PREFIX;
+
+  const redisUrl = get(REDIS_URL_VAR);
+  if (redisUrl !== undefined && issues.check(isRedisUrl(redisUrl), REDIS_URL_VAR, 'must be a redis:// or rediss:// URL')) out.redisUrl = redisUrl;
+
+  const failureThreshold = whole(`${P}CIRCUIT_THRESHOLD`, 1);
+  const resetSeconds = positive(`${P}CIRCUIT_RESET_TIMEOUT`);
+  const halfOpenProbes = whole(`${P}CIRCUIT_HALF_OPEN_PROBES`, 1);
+  const slowCallMs = positive(`${P}CIRCUIT_SLOW_CALL_MS`);
+  const breaker = {
+    ...(failureThreshold !== undefined && { failureThreshold }),
+    ...(resetSeconds !== undefined && { resetTimeoutMs: resetSeconds * 1000 }),
+    ...(halfOpenProbes !== undefined && { halfOpenProbes }),
+    ...(slowCallMs !== undefined && { slowCallMs }),
+  };
+  if (Object.keys(breaker).length > 0) out.circuitBreaker = breaker;
+
+  const headers = get(`${P}TENANT_HEADERS`);
+  if (headers !== undefined) {
+    const list = headers
+      .split(',')
+      .map((h) => h.trim())
+      .filter((h) => h !== '');
+    const bad = list.filter((h) => !HEADER_NAME.test(h));
+    if (
+      issues.check(
+        list.length > 0 && bad.length === 0,
+        `${P}TENANT_HEADERS`,
+        `must be a comma-separated list of header names${bad.length ? `; bad: ${bad.join(', ')}` : ''}`,
+      )
+    )
+      out.tenantHeaders = list;
+  }
+
+  const tiers: Partial<Record<Tier, Partial<TenantQuotaConfig>>> = {};
+  for (const tier of TIERS) {
+    const T = `${P}${tier.toUpperCase()}_`;
+    const q: Partial<TenantQuotaConfig> = {};
+    const rps = positive(`${T}RPS`, MAX_RATE);
+    const burst = whole(`${T}BURST`, 1);
+    const conc = whole(`${T}MAX_CONCURRENT`, 1);
+    const prio = positive(`${T}PRIORITY`);
+    if (rps !== undefined) q.requestsPerSecond = rps;
+    if (burst !== undefined) q.burstSize = burst;
+    if (conc !== undefined) q.maxConcurrentRequests = conc;
+    if (prio !== undefined) q.priorityBoost = prio;
+    if (Object.keys(q).length > 0) tiers[tier] = q;
+  }
+  if (Object.keys(tiers).length > 0) out.tiers = tiers;
+
+  const defaultTier = oneOf(`${P}DEFAULT_TIER`, TIERS);
+  if (defaultTier) out.defaultTier = defaultTier;
+
+  const rules = get(`${P}TIER_RULES`);
+  if (rules !== undefined) {
+    const parsed: TierRule[] = [];
+    const bad: string[] = [];
+    for (const entry of rules
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      const eq = entry.lastIndexOf('=');
+      const pattern = entry.slice(0, eq).trim();
+      const tier = entry
+        .slice(eq + 1)
+        .trim()
+        .toLowerCase();
+      if (eq > 0 && pattern !== '' && isTier(tier)) parsed.push({ pattern, tier });
+      else bad.push(entry);
+    }
+    if (issues.check(bad.length === 0, `${P}TIER_RULES`, `must be comma-separated pattern=tier pairs (e.g. "ent-*=enterprise"); bad: ${bad.join(', ')}`))
+      out.tierRules = parsed;
+  }
+
+  const anonMode = oneOf<AnonymousMode>(`${P}ANONYMOUS`, ['ip', 'shared', 'reject']);
+  const anonTier = oneOf(`${P}ANONYMOUS_TIER`, TIERS);
+  const v4 = whole(`${P}IPV4_PREFIX`, 0, 32);
+  const v6 = whole(`${P}IPV6_PREFIX`, 0, 128);
+  const anonymous: AnonymousPolicy = {
+    ...(anonMode && { mode: anonMode }),
+    ...(anonTier && { tier: anonTier }),
+    ...(v4 !== undefined && { ipv4Prefix: v4 }),
+    ...(v6 !== undefined && { ipv6Prefix: v6 }),
+  };
+  if (Object.keys(anonymous).length > 0) out.anonymous = anonymous;
+
+  const trust = get(`${P}TRUST_PROXY`);
+  if (trust !== undefined) {
+    const parsed = parseTrustProxy(trust);
+    if (
+      issues.check(
+        parsed !== undefined,
+        `${P}TRUST_PROXY`,
+        `must be true, false, a hop count, or a comma-separated list of addresses/CIDRs, got ${JSON.stringify(trust)}`,
+      )
+    )
+      out.trustProxy = parsed as TrustProxy;
+  }
+
+  const shadow = bool(`${P}SHADOW`);
+  if (shadow !== undefined) out.shadow = shadow;
+  const timeout = positive(`${P}STORE_TIMEOUT_MS`);
+  if (timeout !== undefined) out.storeTimeoutMs = timeout;
+  const failMode = oneOf<FailMode>(`${P}FAIL_MODE`, ['fallback', 'open', 'closed']);
+  if (failMode) out.failMode = failMode;
+  const share = whole(`${P}FALLBACK_SHARE`, 1);
+  if (share !== undefined) out.fallbackShare = share;
+  const lease = positive(`${P}LEASE_MS`);
+  if (lease !== undefined) out.concurrencyLeaseMs = lease;
+  const format = oneOf<ProblemFormat>(`${P}PROBLEM_FORMAT`, ['aurum', 'rfc9457']);
+  if (format) out.problemFormat = format;
+  const requestId = get(`${P}REQUEST_ID_HEADER`);
+  if (requestId !== undefined && issues.check(HEADER_NAME.test(requestId), `${P}REQUEST_ID_HEADER`, 'must be a header name')) out.requestIdHeader = requestId;
+  const token = get(`${P}ADMIN_TOKEN`);
+  if (token !== undefined) out.adminToken = token;
+  const prefix = get(`${P}REDIS_PREFIX`);
+  if (prefix !== undefined && issues.check(!/[{}\s]/.test(prefix), `${P}REDIS_PREFIX`, 'must not contain braces or whitespace')) out.redisKeyPrefix = prefix;
+
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith(P) || ENV_VARS.includes(name)) continue;
+    const hint = closest(name, ENV_VARS);
+    issues.add(name, `is not a known variable${hint ? ` (did you mean ${hint}?)` : ''}`);
+  }
+
+  if (issues.list.length > 0) throw new RateLimitConfigError(issues.list);
+  return out;
+}
+
+function isRedisUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** Parses the text form of {@link TrustProxy}; `undefined` when malformed. */
+export function parseTrustProxy(text: string): TrustProxy | undefined {
+  const v = text.trim().toLowerCase();
+  if (['true', 'yes', 'on'].includes(v)) return true;
+  if (['false', 'no', 'off'].includes(v)) return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  const list = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return list.length > 0 && list.every((c) => parseCidr(c) !== undefined) ? list : undefined;
+}

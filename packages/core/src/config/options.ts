@@ -1,0 +1,185 @@
+import type { CircuitBreakerOptions } from '../breaker/circuit-breaker.js';
+import type { Clock, Timers } from '../clock.js';
+import type { Logger } from '../observe/logger.js';
+import type { RateLimitObserver } from '../observe/observer.js';
+import type { RouteRule } from '../routing/route-rules.js';
+import type { FailMode } from '../store/resilient-store.js';
+import type { RateLimitStore } from '../store/types.js';
+import type { TrustProxy } from '../tenant/client-address.js';
+import type { TenantIdRules } from '../tenant/tenant-id.js';
+import type { ResolveTier, TierRule } from '../tenant/tier-resolver.js';
+import type { TenantOverride, TenantQuotaConfig, Tier } from '../tiers.js';
+
+/** How the effective rate follows load. See docs/configuration.md#load. */
+export interface LoadOptions {
+  /** Adjust quotas to load at all. @default true */
+  enabled?: boolean;
+  /** Current load in [0, 1]. @default this process's event-loop utilisation */
+  signal?: () => number;
+  /** Load at or below which quotas are untouched. @default 0.8 */
+  threshold?: number;
+  /** Smallest multiplier the rate can fall to. @default 0.1 */
+  minFactor?: number;
+  /** Milliseconds between samples of `signal`. @default 1000 */
+  sampleIntervalMs?: number;
+  /** Status of a request denied while quotas are reduced for load. @default 503 */
+  shedStatus?: 429 | 503;
+}
+
+/** Options of {@link createRateLimitManager}. Everything is optional; environment variables fill the gaps. */
+export interface RateLimitManagerOptions {
+  /** Shared store (Redis). Wrapped in a breaker, timeout and memory fallback unless it is local. @default new MemoryStore() */
+  store?: RateLimitStore;
+  /** Store used while `store` fails. @default new MemoryStore() */
+  fallbackStore?: RateLimitStore;
+  /** Per-tier quota changes, merged over the defaults (and env). */
+  tiers?: Partial<Record<Tier, Partial<TenantQuotaConfig>>>;
+  /** Tier of a tenant no rule or lookup places. @default 'free' */
+  defaultTier?: Tier;
+  /** Per-tenant quota overrides; they beat tier rules and `resolveTier`. */
+  overrides?: Record<string, TenantOverride>;
+  /** Ordered tenant-id patterns → tier; first match wins. */
+  tierRules?: TierRule[];
+  /** Asked (and cached) for tenants no rule matches. */
+  resolveTier?: ResolveTier;
+  /** Cache of `resolveTier` answers. @default { max: 10000, ttlMs: 60000 } */
+  tierCache?: { max?: number; ttlMs?: number };
+  /** Per-route cost, separate buckets, shadow mode or skipping; first match wins. */
+  routes?: RouteRule[];
+  /** Match route patterns case-sensitively. @default false, so `/V1/X` cannot dodge a rule on `/v1/x` */
+  caseSensitiveRoutes?: boolean;
+  /** Decide and report but never block. @default false */
+  shadow?: boolean;
+  /** Breaker around the shared store. */
+  circuitBreaker?: CircuitBreakerOptions;
+  /** Longest wait for one shared-store call, in ms. @default 100 */
+  storeTimeoutMs?: number;
+  /** Behaviour when the shared store cannot answer. @default 'fallback' */
+  failMode?: FailMode;
+  /** Expected instance count; the fallback grants each 1/share of every limit. @default 1 */
+  fallbackShare?: number;
+  load?: LoadOptions;
+  /** Lifetime of a concurrency lease that is never released (crashed process), in ms. @default 60000 */
+  concurrencyLeaseMs?: number;
+  /** Tenant id length and character rules. */
+  tenantIdRules?: TenantIdRules;
+  /** Tenants remembered for status listings. @default 10000 */
+  maxTrackedTenants?: number;
+  observer?: RateLimitObserver;
+  /** A pino-compatible logger. @default silent */
+  logger?: Logger;
+  clock?: Clock;
+  timers?: Timers;
+  /** Environment to read `AURUM_API_*` variables from, or `false` to ignore the environment. @default process.env */
+  env?: Record<string, string | undefined> | false;
+}
+
+/** What to do with requests that carry no tenant. */
+export type AnonymousMode = 'ip' | 'shared' | 'reject';
+
+export interface AnonymousPolicy {
+  /** `ip` (default): a bucket per client address group; `shared`: one bucket; `reject`: 400. */
+  mode?: AnonymousMode;
+  /** @default 'free' */
+  tier?: Tier;
+  /** IPv4 addresses sharing a bucket: /32 is one address each. @default 32 */
+  ipv4Prefix?: number;
+  /** IPv6 addresses sharing a bucket; /56 is a typical customer delegation. @default 56 */
+  ipv6Prefix?: number;
+}
+
+/** Body shape of 4xx/5xx answers. */
+export type ProblemFormat = 'aurum' | 'rfc9457';
+
+/** A request as admin auth sees it. */
+export interface AdminRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export interface AdminOptions {
+  /** Mount point. @default '/admin/ratelimit' */
+  prefix?: string;
+  /** Bearer token, compared in constant time. @default env AURUM_API_RATE_LIMIT_ADMIN_TOKEN */
+  token?: string;
+  /** Custom check instead of (or besides) the token. */
+  authorize?: (request: AdminRequest) => boolean | Promise<boolean>;
+}
+
+/** HTTP-level options shared by every adapter. `Req` is the framework's request type. */
+export interface RateLimitHttpOptions<Req = unknown> {
+  /** Headers carrying the tenant id, first present wins. @default ['X-Tenant-ID', 'X-Aurum-Tenant'] */
+  tenantHeaders?: string[];
+  /**
+   * Reads the tenant from the request (an authenticated principal, say). When set, headers are
+   * not read unless `tenantHeaders` is also set. Return `undefined` for "no tenant".
+   */
+  resolveTenant?: (req: Req) => string | undefined | null | Promise<string | undefined | null>;
+  /** Requests without a tenant. @default { mode: 'ip', tier: 'free', ipv4Prefix: 32, ipv6Prefix: 56 } */
+  anonymous?: AnonymousMode | AnonymousPolicy;
+  /** Whether to believe `X-Forwarded-For`. @default false */
+  trustProxy?: TrustProxy;
+  /** Header whose value becomes the problem body's `instance`. @default 'X-Request-ID' */
+  requestIdHeader?: string;
+  /** @default 'aurum' (the seed's `{"error":{…}}` body) */
+  problemFormat?: ProblemFormat;
+  /** Header families to send; `false` sends only what a denial needs. @default all true */
+  headers?: boolean | { legacy?: boolean; ietf?: boolean; tenant?: boolean };
+  /** Hold a concurrency slot per request (released when the response ends or the client aborts). @default true */
+  concurrency?: boolean;
+  /** Return true to let a request through unlimited. */
+  skip?: (req: Req) => boolean | Promise<boolean>;
+  /** Cost of a request (beats route rules); `undefined` falls through to them. */
+  cost?: (req: Req) => number | undefined;
+  /** Admin routes, or `false` not to mount them. Refuse everything unless `token` or `authorize` is set. */
+  admin?: false | AdminOptions;
+}
+
+/** Everything an adapter accepts: a ready `manager`, or the options to build one. */
+export type RateLimitOptions<Req = unknown> = RateLimitHttpOptions<Req> &
+  RateLimitManagerOptions & {
+    /** A manager to use; then no manager options may be given. */
+    manager?: import('../manager/manager.js').RateLimitManager;
+  };
+
+export const MANAGER_OPTION_KEYS = [
+  'store',
+  'fallbackStore',
+  'tiers',
+  'defaultTier',
+  'overrides',
+  'tierRules',
+  'resolveTier',
+  'tierCache',
+  'routes',
+  'caseSensitiveRoutes',
+  'shadow',
+  'circuitBreaker',
+  'storeTimeoutMs',
+  'failMode',
+  'fallbackShare',
+  'load',
+  'concurrencyLeaseMs',
+  'tenantIdRules',
+  'maxTrackedTenants',
+  'observer',
+  'logger',
+  'clock',
+  'timers',
+  'env',
+] as const;
+
+export const HTTP_OPTION_KEYS = [
+  'tenantHeaders',
+  'resolveTenant',
+  'anonymous',
+  'trustProxy',
+  'requestIdHeader',
+  'problemFormat',
+  'headers',
+  'concurrency',
+  'skip',
+  'cost',
+  'admin',
+] as const;

@@ -1,0 +1,248 @@
+import { type CircuitBreakerOptions, checkBreakerOptions } from '../breaker/circuit-breaker.js';
+import { type Clock, systemClock, systemTimers, type Timers } from '../clock.js';
+import { RateLimitConfigError } from '../errors.js';
+import { type Logger, silentLogger } from '../observe/logger.js';
+import type { RateLimitObserver } from '../observe/observer.js';
+import type { RouteRule } from '../routing/route-rules.js';
+import type { FailMode } from '../store/resilient-store.js';
+import type { RateLimitStore } from '../store/types.js';
+import { tenantIdProblem, type TenantIdRules } from '../tenant/tenant-id.js';
+import type { ResolveTier, TierRule } from '../tenant/tier-resolver.js';
+import { DEFAULT_TIER_QUOTAS, TIERS, type TenantOverride, type TenantQuotaConfig, type Tier, isTier } from '../tiers.js';
+import { checkBoolean, checkFunction, checkKnownKeys, checkOneOf, checkPositive, checkQuota, checkTier, checkWhole, Issues, isPlainObject } from './checks.js';
+import { loadConfigFromEnv, type RateLimitEnvConfig } from './env.js';
+import { HTTP_OPTION_KEYS, type LoadOptions, MANAGER_OPTION_KEYS, type RateLimitManagerOptions } from './options.js';
+
+/** Manager options after env merge, defaults and validation. */
+export interface ResolvedManagerConfig {
+  store: RateLimitStore | undefined;
+  fallbackStore: RateLimitStore | undefined;
+  tiers: Record<Tier, TenantQuotaConfig>;
+  defaultTier: Tier;
+  overrides: Record<string, TenantOverride>;
+  tierRules: TierRule[];
+  resolveTier: ResolveTier | undefined;
+  tierCache: { max: number; ttlMs: number };
+  routes: RouteRule[];
+  caseSensitiveRoutes: boolean;
+  shadow: boolean;
+  circuitBreaker: CircuitBreakerOptions;
+  storeTimeoutMs: number;
+  failMode: FailMode;
+  fallbackShare: number;
+  load: Required<Omit<LoadOptions, 'signal'>> & { signal: (() => number) | undefined };
+  concurrencyLeaseMs: number;
+  tenantIdRules: TenantIdRules;
+  maxTrackedTenants: number;
+  observer: RateLimitObserver | undefined;
+  logger: Logger;
+  clock: Clock;
+  timers: Timers;
+  env: RateLimitEnvConfig;
+}
+
+const ROUTE_KEYS = ['path', 'method', 'cost', 'bucket', 'quota', 'shadow', 'skip'];
+const BUCKET_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Reads the environment (unless `env: false`), merges code options over it, validates everything. */
+export function resolveManagerConfig(options: RateLimitManagerOptions = {}, extraKeys: readonly string[] = []): ResolvedManagerConfig {
+  const issues = new Issues();
+  if (!isPlainObject(options as unknown)) throw new RateLimitConfigError([{ key: 'options', message: 'must be an object' }]);
+  const known = [...MANAGER_OPTION_KEYS, ...extraKeys];
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key) && (HTTP_OPTION_KEYS as readonly string[]).includes(key) && (options as Record<string, unknown>)[key] !== undefined) {
+      issues.add(key, 'is an HTTP option: pass it to an adapter or createHttpRateLimiter, not createRateLimitManager');
+    }
+  }
+  checkKnownKeys(issues, '', Object.fromEntries(Object.entries(options).filter(([k]) => !(HTTP_OPTION_KEYS as readonly string[]).includes(k))), known);
+
+  const env = options.env === false ? {} : loadConfigFromEnv(options.env ?? process.env);
+  const o = options;
+
+  checkStore(issues, 'store', o.store);
+  checkStore(issues, 'fallbackStore', o.fallbackStore);
+
+  const tiers = {} as Record<Tier, TenantQuotaConfig>;
+  if (o.tiers !== undefined && issues.check(isPlainObject(o.tiers), 'tiers', 'must be an object keyed by tier')) {
+    checkKnownKeys(issues, 'tiers', o.tiers as Record<string, unknown>, TIERS);
+    for (const tier of TIERS) if (o.tiers[tier] !== undefined) checkQuota(issues, `tiers.${tier}`, o.tiers[tier]);
+  }
+  for (const tier of TIERS) tiers[tier] = { ...DEFAULT_TIER_QUOTAS[tier], ...env.tiers?.[tier], ...(isPlainObject(o.tiers) ? o.tiers[tier] : undefined) };
+
+  checkTier(issues, 'defaultTier', o.defaultTier);
+  const overrides: Record<string, TenantOverride> = {};
+  if (o.overrides !== undefined && issues.check(isPlainObject(o.overrides), 'overrides', 'must be an object keyed by tenant id')) {
+    for (const [id, quota] of Object.entries(o.overrides)) {
+      const problem = tenantIdProblem(id, o.tenantIdRules);
+      issues.check(problem === undefined, `overrides.${id}`, `tenant id ${problem}`);
+      checkQuota(issues, `overrides.${id}`, quota, ['tier']);
+      if (isPlainObject(quota)) checkTier(issues, `overrides.${id}.tier`, quota.tier);
+      overrides[id] = { ...quota };
+    }
+  }
+
+  const tierRules = o.tierRules ?? env.tierRules ?? [];
+  if (issues.check(Array.isArray(tierRules), 'tierRules', 'must be an array of { pattern, tier }')) {
+    tierRules.forEach((rule, i) => {
+      const key = `tierRules[${i}]`;
+      if (!issues.check(isPlainObject(rule), key, 'must be { pattern, tier }')) return;
+      checkKnownKeys(issues, key, rule as unknown as Record<string, unknown>, ['pattern', 'tier']);
+      issues.check(
+        rule.pattern instanceof RegExp || (typeof rule.pattern === 'string' && rule.pattern !== ''),
+        `${key}.pattern`,
+        'must be a RegExp or a non-empty glob string',
+      );
+      issues.check(isTier(rule.tier), `${key}.tier`, `must be one of ${TIERS.join(', ')}, got ${String(rule.tier)}`);
+    });
+  }
+  checkFunction(issues, 'resolveTier', o.resolveTier);
+  if (o.tierCache !== undefined && issues.check(isPlainObject(o.tierCache), 'tierCache', 'must be an object')) {
+    checkKnownKeys(issues, 'tierCache', o.tierCache, ['max', 'ttlMs']);
+    checkWhole(issues, 'tierCache.max', o.tierCache.max);
+    checkPositive(issues, 'tierCache.ttlMs', o.tierCache.ttlMs);
+  }
+
+  const routes = o.routes ?? [];
+  if (issues.check(Array.isArray(routes), 'routes', 'must be an array of route rules')) {
+    for (const [i, r] of routes.entries()) checkRoute(issues, `routes[${i}]`, r);
+  }
+  checkBoolean(issues, 'caseSensitiveRoutes', o.caseSensitiveRoutes);
+  checkBoolean(issues, 'shadow', o.shadow);
+
+  const breaker = { ...env.circuitBreaker, ...o.circuitBreaker };
+  if (o.circuitBreaker !== undefined && issues.check(isPlainObject(o.circuitBreaker), 'circuitBreaker', 'must be an object')) {
+    checkKnownKeys(issues, 'circuitBreaker', o.circuitBreaker as Record<string, unknown>, [
+      'failureThreshold',
+      'resetTimeoutMs',
+      'halfOpenProbes',
+      'slowCallMs',
+    ]);
+    checkBreakerOptions(o.circuitBreaker, 'circuitBreaker', issues.list);
+  }
+  checkPositive(issues, 'storeTimeoutMs', o.storeTimeoutMs);
+  checkOneOf(issues, 'failMode', o.failMode, ['fallback', 'open', 'closed']);
+  checkWhole(issues, 'fallbackShare', o.fallbackShare);
+  const load = checkLoad(issues, o.load);
+  checkPositive(issues, 'concurrencyLeaseMs', o.concurrencyLeaseMs);
+  if (o.tenantIdRules !== undefined && issues.check(isPlainObject(o.tenantIdRules), 'tenantIdRules', 'must be an object')) {
+    checkKnownKeys(issues, 'tenantIdRules', o.tenantIdRules as Record<string, unknown>, ['maxLength', 'pattern']);
+    checkWhole(issues, 'tenantIdRules.maxLength', o.tenantIdRules.maxLength, 1, 1024);
+    issues.check(o.tenantIdRules.pattern === undefined || o.tenantIdRules.pattern instanceof RegExp, 'tenantIdRules.pattern', 'must be a RegExp');
+  }
+  checkWhole(issues, 'maxTrackedTenants', o.maxTrackedTenants);
+  if (o.observer !== undefined) issues.check(isPlainObject(o.observer), 'observer', 'must be an object of hooks');
+  if (o.logger !== undefined) {
+    issues.check(
+      isPlainObject(o.logger) && ['debug', 'info', 'warn', 'error'].every((m) => typeof (o.logger as unknown as Record<string, unknown>)[m] === 'function'),
+      'logger',
+      'must have debug, info, warn and error methods (pino-compatible)',
+    );
+  }
+  if (o.clock !== undefined) issues.check(typeof o.clock?.now === 'function', 'clock', 'must have a now() method');
+  if (o.env !== undefined && o.env !== false) issues.check(isPlainObject(o.env), 'env', 'must be an object or false');
+
+  if (issues.list.length > 0) throw new RateLimitConfigError(issues.list);
+
+  return {
+    store: o.store,
+    fallbackStore: o.fallbackStore,
+    tiers,
+    defaultTier: o.defaultTier ?? env.defaultTier ?? 'free',
+    overrides,
+    tierRules,
+    resolveTier: o.resolveTier,
+    tierCache: { max: o.tierCache?.max ?? 10_000, ttlMs: o.tierCache?.ttlMs ?? 60_000 },
+    routes,
+    caseSensitiveRoutes: o.caseSensitiveRoutes ?? false,
+    shadow: o.shadow ?? env.shadow ?? false,
+    circuitBreaker: breaker,
+    storeTimeoutMs: o.storeTimeoutMs ?? env.storeTimeoutMs ?? 100,
+    failMode: o.failMode ?? env.failMode ?? 'fallback',
+    fallbackShare: o.fallbackShare ?? env.fallbackShare ?? 1,
+    load,
+    concurrencyLeaseMs: o.concurrencyLeaseMs ?? env.concurrencyLeaseMs ?? 60_000,
+    tenantIdRules: o.tenantIdRules ?? {},
+    maxTrackedTenants: o.maxTrackedTenants ?? 10_000,
+    observer: o.observer,
+    logger: o.logger ?? silentLogger,
+    clock: o.clock ?? systemClock,
+    timers: o.timers ?? systemTimers,
+    env,
+  };
+}
+
+function checkStore(issues: Issues, key: string, store: unknown): void {
+  if (store === undefined) return;
+  const methods = ['consume', 'inspect', 'acquire', 'release', 'countLeases', 'reset', 'ping', 'close'];
+  const missing = methods.filter((m) => typeof (store as Record<string, unknown> | null)?.[m] !== 'function');
+  issues.check(missing.length === 0, key, `must implement RateLimitStore; missing ${missing.join(', ')}`);
+}
+
+function checkRoute(issues: Issues, key: string, rule: RouteRule): void {
+  if (!issues.check(isPlainObject(rule), key, 'must be a route rule object')) return;
+  checkKnownKeys(issues, key, rule as unknown as Record<string, unknown>, ROUTE_KEYS);
+  issues.check(
+    rule.path instanceof RegExp || (typeof rule.path === 'string' && rule.path.startsWith('/')),
+    `${key}.path`,
+    'must be a RegExp or a path pattern starting with /',
+  );
+  if (rule.method !== undefined) {
+    const methods = typeof rule.method === 'string' ? [rule.method] : rule.method;
+    issues.check(
+      Array.isArray(methods) && methods.length > 0 && methods.every((m) => typeof m === 'string' && /^[A-Za-z]+$/.test(m)),
+      `${key}.method`,
+      'must be an HTTP method or a list of them',
+    );
+  }
+  checkWhole(issues, `${key}.cost`, rule.cost);
+  if (rule.bucket !== undefined)
+    issues.check(
+      typeof rule.bucket === 'string' && BUCKET_NAME.test(rule.bucket) && rule.bucket !== 'default',
+      `${key}.bucket`,
+      `must match ${BUCKET_NAME} and not be "default"`,
+    );
+  if (rule.quota !== undefined) {
+    if (!issues.check(rule.bucket !== undefined, `${key}.quota`, 'needs a bucket: a quota applies to a separate bucket')) return;
+    if (!issues.check(isPlainObject(rule.quota), `${key}.quota`, 'must be { requestsPerSecond, burstSize } or keyed by tier')) return;
+    const perTier = Object.keys(rule.quota).some((k) => isTier(k));
+    if (perTier) {
+      checkKnownKeys(issues, `${key}.quota`, rule.quota as Record<string, unknown>, TIERS);
+      for (const [tier, q] of Object.entries(rule.quota)) checkBucketQuota(issues, `${key}.quota.${tier}`, q);
+    } else {
+      checkBucketQuota(issues, `${key}.quota`, rule.quota);
+    }
+  }
+  checkBoolean(issues, `${key}.shadow`, rule.shadow);
+  checkBoolean(issues, `${key}.skip`, rule.skip);
+}
+
+function checkBucketQuota(issues: Issues, key: string, q: unknown): void {
+  checkQuota(issues, key, q);
+  if (isPlainObject(q)) issues.check(q.requestsPerSecond !== undefined && q.burstSize !== undefined, key, 'needs requestsPerSecond and burstSize');
+}
+
+function checkLoad(issues: Issues, load: LoadOptions | undefined): ResolvedManagerConfig['load'] {
+  if (load !== undefined && issues.check(isPlainObject(load), 'load', 'must be an object')) {
+    checkKnownKeys(issues, 'load', load as Record<string, unknown>, ['enabled', 'signal', 'threshold', 'minFactor', 'sampleIntervalMs', 'shedStatus']);
+    checkBoolean(issues, 'load.enabled', load.enabled);
+    checkFunction(issues, 'load.signal', load.signal);
+    if (load.threshold !== undefined)
+      issues.check(
+        typeof load.threshold === 'number' && load.threshold >= 0 && load.threshold < 1,
+        'load.threshold',
+        `must be a number in [0, 1), got ${String(load.threshold)}`,
+      );
+    checkPositive(issues, 'load.minFactor', load.minFactor, 1);
+    checkPositive(issues, 'load.sampleIntervalMs', load.sampleIntervalMs);
+    if (load.shedStatus !== undefined)
+      issues.check(load.shedStatus === 429 || load.shedStatus === 503, 'load.shedStatus', `must be 429 or 503, got ${String(load.shedStatus)}`);
+  }
+  return {
+    enabled: load?.enabled ?? true,
+    signal: load?.signal,
+    threshold: load?.threshold ?? 0.8,
+    minFactor: load?.minFactor ?? 0.1,
+    sampleIntervalMs: load?.sampleIntervalMs ?? 1000,
+    shedStatus: load?.shedStatus ?? 503,
+  };
+}

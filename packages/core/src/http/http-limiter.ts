@@ -1,0 +1,186 @@
+import { AdminHandler } from '../admin/admin-handler.js';
+import type { AdminHttpRequest } from '../admin/admin-handler.js';
+import { HTTP_OPTION_KEYS, MANAGER_OPTION_KEYS, type RateLimitOptions } from '../config/options.js';
+import { type ResolvedHttpConfig, resolveHttpConfig } from '../config/resolve-http.js';
+import { InvalidTenantError, isAurumError, RateLimitConfigError } from '../errors.js';
+import type { RateLimitDecision } from '../manager/decision.js';
+import { RateLimitManager } from '../manager/manager.js';
+import type { Subject } from '../manager/subject.js';
+import { clientAddress } from '../tenant/client-address.js';
+import { type HeaderBag, tenantFromHeaders } from '../tenant/identify.js';
+import { ipGroup } from '../tenant/ip.js';
+import { concurrencyHeaders, rateLimitHeaders } from './headers.js';
+import { type HttpResponse, type ProblemKind, problemResponse, requestInstance } from './problem.js';
+
+/** What an adapter knows about a request. */
+export interface HttpRequestInfo<Req> {
+  readonly method: string;
+  /** Path and query as received (`req.originalUrl`, `req.url`). */
+  readonly url: string;
+  /** Route pattern when the framework knows it (`/users/:id`). */
+  readonly route?: string;
+  /** Lower-case header names. */
+  readonly headers: HeaderBag;
+  /** Socket peer address. */
+  readonly ip?: string;
+  /** The framework's own request, handed to `resolveTenant`, `skip` and `cost`. */
+  readonly raw: Req;
+}
+
+/** What the adapter must do next. */
+export type HttpOutcome =
+  | {
+      readonly action: 'continue';
+      /** Set these on the response before the handler runs. */
+      readonly headers: Record<string, string>;
+      readonly decision?: RateLimitDecision;
+      /** Call once when the response finishes or the client aborts; idempotent. */
+      readonly release?: () => Promise<void>;
+    }
+  | ({ readonly action: 'respond' } & HttpResponse);
+
+const CONTINUE: HttpOutcome = Object.freeze({ action: 'continue', headers: {} });
+
+/**
+ * Everything between a framework request and a rate-limit answer: tenant identification,
+ * anonymous policy, the decision, concurrency slots, headers and problem bodies. Adapters only
+ * translate their request into {@link HttpRequestInfo} and write the {@link HttpOutcome}.
+ */
+export class HttpRateLimiter<Req = unknown> {
+  readonly manager: RateLimitManager;
+  readonly config: ResolvedHttpConfig<Req>;
+  /** The admin API, unless disabled with `admin: false`. */
+  readonly admin: AdminHandler | undefined;
+  private readonly ownsManager: boolean;
+
+  constructor(options: RateLimitOptions<Req> = {}) {
+    const { manager, ...rest } = options;
+    if (manager !== undefined) {
+      const clash = Object.keys(rest).filter(
+        (k) => (MANAGER_OPTION_KEYS as readonly string[]).includes(k) && (rest as Record<string, unknown>)[k] !== undefined,
+      );
+      if (clash.length > 0)
+        throw new RateLimitConfigError(clash.map((key) => ({ key, message: 'cannot be combined with manager: configure the manager instead' })));
+      if (!(manager instanceof RateLimitManager)) throw new RateLimitConfigError([{ key: 'manager', message: 'must be a RateLimitManager' }]);
+    }
+    this.manager = manager ?? new RateLimitManager(rest, HTTP_OPTION_KEYS);
+    this.ownsManager = manager === undefined;
+    this.config = resolveHttpConfig(rest, this.manager.config.env);
+    this.admin = this.config.admin ? new AdminHandler(this.manager, { ...this.config.admin, logger: this.manager.config.logger }) : undefined;
+  }
+
+  /** The admin API's answer when `url` is under the admin prefix, else `undefined`. */
+  async handleAdmin(req: AdminHttpRequest): Promise<HttpResponse | undefined> {
+    if (!this.admin?.matches(req.path)) return undefined;
+    return this.admin.handle(req);
+  }
+
+  /** Decides a request. Never throws: unexpected failures are logged and the request goes on. */
+  async handle(req: HttpRequestInfo<Req>): Promise<HttpOutcome> {
+    const { config, manager } = this;
+    try {
+      if (config.skip && (await config.skip(req.raw))) return CONTINUE;
+      const subject = await this.identify(req);
+      if (!('key' in subject)) return subject;
+      const cost = config.cost?.(req.raw);
+      const decision = await manager.checkRateLimit(subject, req.url, {
+        method: req.method,
+        ...(req.route !== undefined && { route: req.route }),
+        ...(cost !== undefined && { cost }),
+      });
+      if (decision.metadata.skipped) return CONTINUE;
+      const headers = rateLimitHeaders(decision, config.headers);
+      if (!decision.allowed) {
+        const shed = decision.metadata.reason === 'load_shed';
+        const kind: ProblemKind = shed ? 'load_shed' : 'rate_limited';
+        const who = subject.anonymous ? 'this client' : `tenant ${subject.tenantId}`;
+        return this.refuse(
+          req,
+          kind,
+          `Too many requests for ${who}`,
+          headers,
+          decision.retryAfter,
+          [decision.metadata.policy],
+          shed ? manager.config.load.shedStatus : 429,
+        );
+      }
+      if (!config.concurrency) return { action: 'continue', headers, decision };
+      const slot = await manager.acquireConcurrency(subject);
+      if (!slot.allowed && !decision.metadata.shadow) {
+        const who = subject.anonymous ? 'this client' : `tenant ${subject.tenantId}`;
+        return this.refuse(req, 'concurrency_limited', `Too many concurrent requests for ${who}`, { ...headers, ...concurrencyHeaders(slot) }, 1, [
+          `${decision.metadata.tier}-concurrency`,
+        ]);
+      }
+      return { action: 'continue', headers, decision, release: slot.release };
+    } catch (error) {
+      if (isAurumError(error) && error.code === 'ERR_AURUM_STORE_UNAVAILABLE') {
+        return this.refuse(req, 'unavailable', 'Rate limiting is temporarily unavailable', { 'Retry-After': '1' }, 1);
+      }
+      if (error instanceof InvalidTenantError) return this.refuse(req, 'invalid_tenant', error.message, {});
+      manager.config.logger.error({ err: error, url: req.url }, 'rate limiter failed; letting the request through');
+      return CONTINUE;
+    }
+  }
+
+  /** Closes the manager when this limiter created it. */
+  async close(): Promise<void> {
+    if (this.ownsManager) await this.manager.close();
+  }
+
+  private async identify(req: HttpRequestInfo<Req>): Promise<Subject | HttpOutcome> {
+    const { config, manager } = this;
+    if (config.resolveTenant) {
+      let id: string | undefined | null;
+      try {
+        id = await config.resolveTenant(req.raw);
+      } catch (err) {
+        // Treated as "no tenant": the anonymous policy still limits the request.
+        manager.config.logger.warn({ err }, 'resolveTenant threw; treating the request as anonymous');
+      }
+      if (id !== undefined && id !== null) return manager.tenant(id);
+    }
+    const fromHeader = tenantFromHeaders(req.headers, config.tenantHeaders);
+    if (fromHeader.found) {
+      if ('problem' in fromHeader) return this.refuse(req, 'invalid_tenant', `Invalid tenant id: ${fromHeader.problem}`, {});
+      return manager.tenant(fromHeader.value);
+    }
+    const anon = config.anonymous;
+    if (anon.mode === 'reject') {
+      const names = config.tenantHeaders.join(' or ') || 'a tenant';
+      return this.refuse(req, 'tenant_required', `A tenant is required: send ${names}`, {});
+    }
+    if (anon.mode === 'shared') return manager.anonymous('shared', anon.tier);
+    const address = clientAddress(req.ip, req.headers['x-forwarded-for'], config.trustProxy);
+    const group = address === undefined ? undefined : ipGroup(address, anon.ipv4Prefix, anon.ipv6Prefix);
+    return manager.anonymous(group === undefined ? 'unknown' : `ip:${group}`, anon.tier);
+  }
+
+  private refuse(
+    req: HttpRequestInfo<Req>,
+    kind: ProblemKind,
+    detail: string,
+    headers: Record<string, string>,
+    retryAfter?: number,
+    policies?: string[],
+    status?: number,
+  ): HttpOutcome {
+    const problem = problemResponse(
+      {
+        kind,
+        format: this.config.problemFormat,
+        detail,
+        instance: requestInstance(req.headers[this.config.requestIdHeader]),
+        ...(retryAfter !== undefined && { retryAfter }),
+        ...(policies && { policies }),
+      },
+      status,
+    );
+    return { action: 'respond', status: problem.status, headers: { ...headers, ...problem.headers }, body: problem.body };
+  }
+}
+
+/** Builds an {@link HttpRateLimiter}; adapters call this with their options. */
+export function createHttpRateLimiter<Req = unknown>(options: RateLimitOptions<Req> = {}): HttpRateLimiter<Req> {
+  return new HttpRateLimiter<Req>(options);
+}

@@ -1,0 +1,78 @@
+export { AdminHandler, type AdminHttpRequest, DEFAULT_ADMIN_PREFIX } from './admin/admin-handler.js';
+export { bearerToken, secretsEqual } from './admin/auth.js';
+export {
+  assertValidRequest,
+  type BucketPolicy,
+  type BucketSnapshot,
+  type ConsumeResult,
+  type DenyReason,
+  emissionIntervalUs,
+  gcraConsume,
+  gcraSnapshot,
+  MAX_RATE,
+} from './algorithms/gcra.js';
+export {
+  type BreakerPermit,
+  CIRCUIT_STATE_VALUE,
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitState,
+  type CircuitStateChange,
+} from './breaker/circuit-breaker.js';
+export { type Clock, systemClock, systemTimers, type Timers } from './clock.js';
+export { ENV_PREFIX, ENV_VARS, loadConfigFromEnv, parseTrustProxy, REDIS_URL_VAR, type RateLimitEnvConfig } from './config/env.js';
+export type {
+  AdminOptions,
+  AdminRequest,
+  AnonymousMode,
+  AnonymousPolicy,
+  LoadOptions,
+  ProblemFormat,
+  RateLimitHttpOptions,
+  RateLimitManagerOptions,
+  RateLimitOptions,
+} from './config/options.js';
+export type { ResolvedHttpConfig } from './config/resolve-http.js';
+export type { ResolvedManagerConfig } from './config/resolve-manager.js';
+export {
+  AurumError,
+  type AurumErrorCode,
+  ClosedError,
+  type ConfigIssue,
+  InvalidArgumentError,
+  InvalidTenantError,
+  isAurumError,
+  RateLimitConfigError,
+  StoreTimeoutError,
+  StoreUnavailableError,
+} from './errors.js';
+export { ALL_HEADER_FAMILIES, CONCURRENCY_RETRY_AFTER, concurrencyHeaders, type HeaderFamilies, rateLimitHeaders } from './http/headers.js';
+export { createHttpRateLimiter, type HttpOutcome, type HttpRequestInfo, HttpRateLimiter } from './http/http-limiter.js';
+export { type HttpResponse, type ProblemInput, type ProblemKind, problemResponse, requestInstance } from './http/problem.js';
+export { eventLoopUtilization, LoadMonitor, loadFactor } from './load/load-monitor.js';
+export type { ConcurrencySlot, LimitReason, RateLimitDecision, RateLimitMetadata } from './manager/decision.js';
+export { getRateLimitManager, setRateLimitManager } from './manager/default-manager.js';
+export {
+  type CheckOptions,
+  createRateLimitManager,
+  type HealthReport,
+  type QuotaReport,
+  RateLimitManager,
+  type TenantStatus,
+  type TenantSummary,
+} from './manager/manager.js';
+export { anonymousSubject, bucketKey, leaseKey, type Subject, tenantSubject } from './manager/subject.js';
+export { type Logger, silentLogger } from './observe/logger.js';
+export type { ConcurrencyEvent, DecisionEvent, RateLimitObserver } from './observe/observer.js';
+export { normalizePath, pathLabel } from './routing/path.js';
+export { type BucketQuota, compileRoutePattern, type RouteRule } from './routing/route-rules.js';
+export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export { type FailMode, ResilientStore, type ResilientStoreOptions, type SourcedConsumeResult, type StoreFailure } from './store/resilient-store.js';
+export type { DecisionSource, LeaseResult, RateLimitStore } from './store/types.js';
+export { withTimeout } from './store/with-timeout.js';
+export { clientAddress, type TrustProxy } from './tenant/client-address.js';
+export { tenantFromHeaders } from './tenant/identify.js';
+export { cidrContains, formatIp, ipGroup, parseCidr, parseIp } from './tenant/ip.js';
+export { assertTenantId, DEFAULT_TENANT_ID_MAX_LENGTH, DEFAULT_TENANT_ID_PATTERN, tenantIdProblem, type TenantIdRules } from './tenant/tenant-id.js';
+export { compilePattern, type ResolveTier, type TierRule } from './tenant/tier-resolver.js';
+export { DEFAULT_TIER_QUOTAS, isTier, type TenantOverride, type TenantQuotaConfig, type Tier, TIERS } from './tiers.js';

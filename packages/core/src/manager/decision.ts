@@ -1,0 +1,63 @@
+import type { DenyReason } from '../algorithms/gcra.js';
+import type { DecisionSource } from '../store/types.js';
+import type { Tier } from '../tiers.js';
+
+/** Why a request was (or in shadow mode, would have been) refused. */
+export type LimitReason = 'rate_limited' | 'load_shed' | DenyReason;
+
+/** Everything known about one decision. Times are in the unit their name says. */
+export interface RateLimitMetadata {
+  readonly tenantId: string;
+  readonly tier: Tier;
+  readonly anonymous: boolean;
+  /** The request path after normalisation. */
+  readonly path: string;
+  /** Low-cardinality path label for metrics: the route pattern, else the matched rule, else the path with ids folded. */
+  readonly route: string;
+  /** `default`, or the route rule's separate bucket. */
+  readonly bucket: string;
+  /** Name of the policy in `RateLimit-Policy`. */
+  readonly policy: string;
+  readonly cost: number;
+  /** Bucket capacity (burst). */
+  readonly limit: number;
+  /** Whole tokens left. */
+  readonly remaining: number;
+  /** Effective refill rate, after load adjustment (tokens/s). */
+  readonly requestsPerSecond: number;
+  /** Seconds a full refill takes (the policy's `w`). */
+  readonly windowSeconds: number;
+  /** Seconds until the bucket is full again, rounded up. */
+  readonly resetAfter: number;
+  readonly resetAfterMs: number;
+  /** Milliseconds until this request would pass; 0 when it passed. */
+  readonly retryAfterMs: number;
+  /** Rate multiplier applied for load (1 = none). */
+  readonly loadFactor: number;
+  readonly source: DecisionSource;
+  /** The bucket said no. With `shadow` the request is still allowed. */
+  readonly exceeded: boolean;
+  readonly shadow: boolean;
+  /** A route rule said to skip limiting; no bucket was touched. */
+  readonly skipped: boolean;
+  readonly reason?: LimitReason;
+}
+
+/** The answer of `checkRateLimit`. */
+export interface RateLimitDecision {
+  readonly allowed: boolean;
+  /** Whole seconds to wait before retrying, rounded up; 0 when allowed. */
+  readonly retryAfter: number;
+  readonly metadata: RateLimitMetadata;
+}
+
+/** The answer of `acquireConcurrency`. */
+export interface ConcurrencySlot {
+  readonly allowed: boolean;
+  readonly active: number;
+  readonly limit: number;
+  readonly tenantId: string;
+  readonly tier: Tier;
+  /** Returns the slot; idempotent, and a no-op when not allowed. */
+  release(): Promise<void>;
+}

@@ -1,0 +1,223 @@
+import type { BucketPolicy, BucketSnapshot, ConsumeResult } from '../algorithms/gcra.js';
+import { CircuitBreaker, type CircuitBreakerOptions } from '../breaker/circuit-breaker.js';
+import { type Clock, systemClock, systemTimers, type Timers } from '../clock.js';
+import { type ConfigIssue, RateLimitConfigError, StoreUnavailableError } from '../errors.js';
+import { type Logger, silentLogger } from '../observe/logger.js';
+import { MemoryStore } from './memory-store.js';
+import type { DecisionSource, LeaseResult, RateLimitStore } from './types.js';
+import { withTimeout } from './with-timeout.js';
+
+/** What to do when the primary store cannot answer. */
+export type FailMode = 'fallback' | 'open' | 'closed';
+
+/** A primary-store failure, reported to observers. */
+export interface StoreFailure {
+  readonly operation: 'consume' | 'acquire' | 'inspect' | 'countLeases' | 'reset' | 'release';
+  readonly error: unknown;
+  readonly timedOut: boolean;
+}
+
+/** Options of {@link ResilientStore}. */
+export interface ResilientStoreOptions {
+  primary: RateLimitStore;
+  /** Used while the primary fails or the breaker is open. @default new MemoryStore() */
+  fallback?: RateLimitStore;
+  /** A breaker instance, or options for a new one. */
+  breaker?: CircuitBreaker | CircuitBreakerOptions;
+  /** Longest wait for one primary call, in ms; a slower call counts as a failure. @default 100 */
+  timeoutMs?: number;
+  /**
+   * `fallback` (default): limit from the in-memory fallback; `open`: admit every request;
+   * `closed`: refuse with {@link StoreUnavailableError} (adapters answer 503).
+   */
+  failMode?: FailMode;
+  /**
+   * Expected number of instances sharing the primary. The fallback grants each instance
+   * 1/share of every limit, so a fleet in fallback admits about what the shared store would.
+   * @default 1
+   */
+  fallbackShare?: number;
+  clock?: Clock;
+  timers?: Timers;
+  logger?: Logger;
+  onFailure?: (failure: StoreFailure) => void;
+}
+
+/** A {@link ConsumeResult} that says which store produced it. */
+export type SourcedConsumeResult = ConsumeResult & { readonly source: DecisionSource };
+
+const FALLBACK_LEASE = 'fb:';
+
+/**
+ * Wraps a primary store (Redis) with a per-call timeout, a {@link CircuitBreaker} and a
+ * fallback store, so a dead or slow primary never stalls a request or turns into an error.
+ */
+export class ResilientStore implements RateLimitStore {
+  readonly name: string;
+  readonly primary: RateLimitStore;
+  readonly fallback: RateLimitStore;
+  readonly breaker: CircuitBreaker;
+  readonly timeoutMs: number;
+  readonly failMode: FailMode;
+  readonly fallbackShare: number;
+  private readonly clock: Clock;
+  private readonly timers: Timers;
+  private readonly logger: Logger;
+  private readonly onFailure: ((failure: StoreFailure) => void) | undefined;
+  private readonly ownsFallback: boolean;
+
+  constructor(options: ResilientStoreOptions) {
+    const issues: ConfigIssue[] = [];
+    const { timeoutMs = 100, failMode = 'fallback', fallbackShare = 1 } = options;
+    if (!(typeof timeoutMs === 'number' && timeoutMs > 0)) issues.push({ key: 'timeoutMs', message: `must be a number > 0, got ${String(timeoutMs)}` });
+    if (!['fallback', 'open', 'closed'].includes(failMode))
+      issues.push({ key: 'failMode', message: `must be fallback, open or closed, got ${String(failMode)}` });
+    if (!(Number.isSafeInteger(fallbackShare) && fallbackShare >= 1))
+      issues.push({ key: 'fallbackShare', message: `must be a whole number >= 1, got ${String(fallbackShare)}` });
+    if (!options.primary) issues.push({ key: 'primary', message: 'is required' });
+    if (issues.length > 0) throw new RateLimitConfigError(issues);
+    this.primary = options.primary;
+    this.clock = options.clock ?? systemClock;
+    this.timers = options.timers ?? systemTimers;
+    this.ownsFallback = options.fallback === undefined;
+    this.fallback = options.fallback ?? new MemoryStore({ clock: this.clock, timers: this.timers });
+    this.breaker = options.breaker instanceof CircuitBreaker ? options.breaker : new CircuitBreaker({ clock: this.clock, ...options.breaker });
+    this.timeoutMs = timeoutMs;
+    this.failMode = failMode;
+    this.fallbackShare = fallbackShare;
+    this.logger = options.logger ?? silentLogger;
+    this.onFailure = options.onFailure;
+    this.name = this.primary.name;
+  }
+
+  async consume(key: string, policy: BucketPolicy, cost: number): Promise<SourcedConsumeResult> {
+    const permit = this.breaker.tryAcquire();
+    if (permit) {
+      const started = this.clock.now();
+      try {
+        const result = await withTimeout(this.primary.consume(key, policy, cost), this.timeoutMs, this.timers);
+        this.breaker.success(permit, this.clock.now() - started);
+        return { ...result, source: 'primary' };
+      } catch (error) {
+        if (isCallerError(error)) throw error;
+        this.breaker.failure(permit);
+        this.report('consume', error);
+      }
+    }
+    return this.degradedConsume(key, policy, cost);
+  }
+
+  async acquire(key: string, limit: number, leaseMs: number): Promise<LeaseResult> {
+    const permit = this.breaker.tryAcquire();
+    if (permit) {
+      const started = this.clock.now();
+      try {
+        const result = await withTimeout(this.primary.acquire(key, limit, leaseMs), this.timeoutMs, this.timers);
+        this.breaker.success(permit, this.clock.now() - started);
+        return result;
+      } catch (error) {
+        if (isCallerError(error)) throw error;
+        this.breaker.failure(permit);
+        this.report('acquire', error);
+      }
+    }
+    if (this.failMode === 'open') return { allowed: true, active: 0, limit };
+    if (this.failMode === 'closed') throw new StoreUnavailableError(`${this.name} store unavailable`);
+    const result = await this.fallback.acquire(key, this.share(limit), leaseMs);
+    return result.leaseId === undefined ? result : { ...result, leaseId: FALLBACK_LEASE + result.leaseId };
+  }
+
+  async release(key: string, leaseId: string): Promise<void> {
+    if (leaseId.startsWith(FALLBACK_LEASE)) {
+      await this.fallback.release(key, leaseId.slice(FALLBACK_LEASE.length));
+      return;
+    }
+    // Not gated by the breaker: a lease left behind only expires late, so try even while open.
+    try {
+      await withTimeout(this.primary.release(key, leaseId), this.timeoutMs, this.timers);
+    } catch (error) {
+      this.report('release', error);
+    }
+  }
+
+  async inspect(key: string, policy: BucketPolicy): Promise<BucketSnapshot> {
+    return this.readThrough(
+      'inspect',
+      () => this.primary.inspect(key, policy),
+      () => this.fallback.inspect(key, this.sharePolicy(policy)),
+    );
+  }
+
+  async countLeases(key: string): Promise<number> {
+    return this.readThrough(
+      'countLeases',
+      () => this.primary.countLeases(key),
+      () => this.fallback.countLeases(key),
+    );
+  }
+
+  /** Resets both stores; rejects with {@link StoreUnavailableError} when the primary could not be reset. */
+  async reset(key: string): Promise<void> {
+    await this.fallback.reset(key);
+    try {
+      await withTimeout(this.primary.reset(key), this.timeoutMs, this.timers);
+    } catch (error) {
+      this.report('reset', error);
+      throw new StoreUnavailableError(`could not reset ${key} in the ${this.name} store`, { cause: error });
+    }
+  }
+
+  async ping(): Promise<void> {
+    await withTimeout(this.primary.ping(), this.timeoutMs, this.timers);
+  }
+
+  async close(): Promise<void> {
+    await this.primary.close();
+    if (this.ownsFallback) await this.fallback.close();
+  }
+
+  private async degradedConsume(key: string, policy: BucketPolicy, cost: number): Promise<SourcedConsumeResult> {
+    if (this.failMode === 'open') {
+      return { allowed: true, limit: policy.burst, remaining: policy.burst, retryAfterMs: 0, resetAfterMs: 0, source: 'fail-open' };
+    }
+    if (this.failMode === 'closed') throw new StoreUnavailableError(`${this.name} store unavailable`);
+    const result = await this.fallback.consume(key, this.sharePolicy(policy), cost);
+    return { ...result, source: 'fallback' };
+  }
+
+  private async readThrough<T>(operation: StoreFailure['operation'], primary: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
+    if (this.breaker.state === 'closed') {
+      try {
+        return await withTimeout(primary(), this.timeoutMs, this.timers);
+      } catch (error) {
+        if (isCallerError(error)) throw error;
+        this.report(operation, error);
+      }
+    }
+    return fallback();
+  }
+
+  private sharePolicy(policy: BucketPolicy): BucketPolicy {
+    if (this.fallbackShare === 1) return policy;
+    return { rate: policy.rate / this.fallbackShare, burst: this.share(policy.burst) };
+  }
+
+  private share(amount: number): number {
+    return Math.max(1, Math.floor(amount / this.fallbackShare));
+  }
+
+  private report(operation: StoreFailure['operation'], error: unknown): void {
+    const timedOut = (error as { code?: string } | null)?.code === 'ERR_AURUM_STORE_TIMEOUT';
+    this.logger.warn({ err: error, operation, store: this.name, breaker: this.breaker.state }, 'rate limit store call failed');
+    try {
+      this.onFailure?.({ operation, error, timedOut });
+    } catch {
+      // observers must not break limiting
+    }
+  }
+}
+
+/** Argument errors are the caller's bug, not the store's health: rethrow, never count them. */
+function isCallerError(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === 'ERR_AURUM_INVALID_ARGUMENT';
+}

@@ -1,0 +1,46 @@
+import type { BucketPolicy, BucketSnapshot, ConsumeResult } from '../algorithms/gcra.js';
+
+/** Where a decision's numbers came from. */
+export type DecisionSource = 'primary' | 'fallback' | 'blocked-cache' | 'fail-open';
+
+/** The answer to `acquire`. */
+export interface LeaseResult {
+  readonly allowed: boolean;
+  /** Leases held after this call (including this one when allowed). */
+  readonly active: number;
+  readonly limit: number;
+  /** Present when allowed; pass it to `release`. */
+  readonly leaseId?: string;
+}
+
+/**
+ * A place to keep bucket and lease state. Every method is one atomic operation: a decision is
+ * never a read followed by a write. Keys are opaque to the store except for one convention:
+ * keys look like `{tenant}:suffix`, and a store that shards (Redis Cluster) keeps every key with
+ * the same `{…}` part together. See docs/writing-a-store.md.
+ */
+export interface RateLimitStore {
+  /** Short name for logs and metrics, e.g. `memory`, `redis`. */
+  readonly name: string;
+  /** Takes `cost` tokens from the bucket at `key` if they are there; returns the whole decision. */
+  consume(key: string, policy: BucketPolicy, cost: number): Promise<ConsumeResult>;
+  /** Reads a bucket without changing it. A bucket never written is full. */
+  inspect(key: string, policy: BucketPolicy): Promise<BucketSnapshot>;
+  /**
+   * Takes one of `limit` concurrency leases at `key`. A lease not released expires after
+   * `leaseMs`, so a crashed process cannot leak slots.
+   */
+  acquire(key: string, limit: number, leaseMs: number): Promise<LeaseResult>;
+  /** Returns a lease. Idempotent: releasing twice, or after expiry, is a no-op. */
+  release(key: string, leaseId: string): Promise<void>;
+  /** Live leases at `key`. */
+  countLeases(key: string): Promise<number>;
+  /** Forgets all state at `key` (bucket and leases). */
+  reset(key: string): Promise<void>;
+  /** Resolves when the store can serve requests; rejects otherwise. */
+  ping(): Promise<void>;
+  /** Releases timers and connections the store owns. Idempotent. */
+  close(): Promise<void>;
+}
+
+export type { BucketPolicy, BucketSnapshot, ConsumeResult };
