@@ -61,8 +61,12 @@ const toMs = (us: number): number => Math.ceil(us / 1000);
  * One decision. `tatUs` is the stored state (undefined or in the past means a full bucket);
  * the returned `tatUs` is what to store (unchanged when denied). Keep in step with
  * `packages/store-redis/src/lua/consume.lua`.
+ * @throws InvalidArgumentError when the policy or cost is outside the domain (see {@link assertValidRequest})
  */
 export function gcraConsume(tatUs: number | undefined, nowUs: number, policy: BucketPolicy, cost: number): { tatUs: number; result: ConsumeResult } {
+  // Checked here too, not only by stores: outside the domain the arithmetic does not fail, it
+  // silently answers with NaN or admits free requests (cost 0).
+  assertValidRequest(policy, cost);
   const interval = emissionIntervalUs(policy.rate);
   const tolerance = interval * policy.burst;
   const tat = tatUs !== undefined && tatUs > nowUs ? tatUs : nowUs;
@@ -106,6 +110,7 @@ export interface BucketSnapshot {
 
 /** Reads a bucket without consuming. */
 export function gcraSnapshot(tatUs: number | undefined, nowUs: number, policy: BucketPolicy): BucketSnapshot {
+  assertValidRequest(policy, 1);
   const interval = emissionIntervalUs(policy.rate);
   const used = tatUs !== undefined && tatUs > nowUs ? tatUs - nowUs : 0;
   return {

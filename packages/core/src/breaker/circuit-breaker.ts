@@ -159,6 +159,17 @@ export class CircuitBreaker {
     }
   }
 
+  /**
+   * Hands back a permit whose call said nothing about the primary's health (the caller passed a
+   * bad argument): counts neither success nor failure, but frees the probe slot. Without this a
+   * half-open breaker whose probe hit a caller error would refuse every later probe, for good.
+   */
+  abandon(permit: BreakerPermit): void {
+    if (!permit.probe || permit.generation !== this.generation) return;
+    const s = this.current;
+    if (s.value === 'half_open' && s.inFlight > 0) s.inFlight--;
+  }
+
   /** Forces CLOSED (admin `POST /circuit-breaker/reset`). */
   reset(): void {
     this.transition({ value: 'closed', failures: 0 }, 'manual_reset');

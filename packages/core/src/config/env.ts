@@ -84,8 +84,9 @@ export function loadConfigFromEnv(env: Record<string, string | undefined> = proc
       (n) => Number.isSafeInteger(n) && n >= min && n <= max,
       max === Number.MAX_SAFE_INTEGER ? `a whole number >= ${min}` : `a whole number in [${min}, ${max}]`,
     );
+  // Finite: the pattern admits "1e999", which parses to Infinity (a timer of Infinity ms fires at once).
   const positive = (name: string, max = Number.POSITIVE_INFINITY) =>
-    num(name, (n) => n > 0 && n <= max, Number.isFinite(max) ? `a number in (0, ${max}]` : 'a number > 0');
+    num(name, (n) => Number.isFinite(n) && n > 0 && n <= max, Number.isFinite(max) ? `a number in (0, ${max}]` : 'a finite number > 0');
   const oneOf = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
     const v = get(name)?.toLowerCase();
     if (v === undefined) return undefined;

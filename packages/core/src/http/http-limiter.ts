@@ -1,5 +1,6 @@
 import { AdminHandler } from '../admin/admin-handler.js';
 import type { AdminHttpRequest } from '../admin/admin-handler.js';
+import { checkKnownKeys, Issues } from '../config/checks.js';
 import { HTTP_OPTION_KEYS, MANAGER_OPTION_KEYS, type RateLimitOptions } from '../config/options.js';
 import { type ResolvedHttpConfig, resolveHttpConfig } from '../config/resolve-http.js';
 import { InvalidTenantError, isAurumError, RateLimitConfigError } from '../errors.js';
@@ -62,10 +63,19 @@ export class HttpRateLimiter<Req = unknown> {
       if (clash.length > 0)
         throw new RateLimitConfigError(clash.map((key) => ({ key, message: 'cannot be combined with manager: configure the manager instead' })));
       if (!(manager instanceof RateLimitManager)) throw new RateLimitConfigError([{ key: 'manager', message: 'must be a RateLimitManager' }]);
+      // Without a manager, the manager's own validation catches typos; with one, nothing else would.
+      const issues = new Issues();
+      checkKnownKeys(issues, '', rest as Record<string, unknown>, [...HTTP_OPTION_KEYS, ...MANAGER_OPTION_KEYS]);
+      if (issues.list.length > 0) throw new RateLimitConfigError(issues.list);
     }
-    this.manager = manager ?? new RateLimitManager(rest, HTTP_OPTION_KEYS);
+    // Validate both halves before throwing, so one error lists every problem.
+    const built = manager ?? attempt(() => new RateLimitManager(rest, HTTP_OPTION_KEYS));
+    const config = attempt(() => resolveHttpConfig(rest, built instanceof RateLimitManager ? built.config.env : {}));
+    const issues = [built, config].flatMap((r) => (r instanceof RateLimitConfigError ? r.issues : []));
+    if (issues.length > 0) throw new RateLimitConfigError(issues);
+    this.manager = built as RateLimitManager;
+    this.config = config as ResolvedHttpConfig<Req>;
     this.ownsManager = manager === undefined;
-    this.config = resolveHttpConfig(rest, this.manager.config.env);
     this.admin = this.config.admin ? new AdminHandler(this.manager, { ...this.config.admin, logger: this.manager.config.logger }) : undefined;
   }
 
@@ -177,6 +187,16 @@ export class HttpRateLimiter<Req = unknown> {
       status,
     );
     return { action: 'respond', status: problem.status, headers: { ...headers, ...problem.headers }, body: problem.body };
+  }
+}
+
+/** Runs `build`, returning a thrown {@link RateLimitConfigError} instead of throwing it. */
+function attempt<T>(build: () => T): T | RateLimitConfigError {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof RateLimitConfigError) return error;
+    throw error;
   }
 }
 

@@ -7,7 +7,7 @@ import type { LeaseResult, RateLimitStore } from './types.js';
 export interface MemoryStoreOptions {
   /**
    * Most buckets (and, separately, most lease sets) kept at once. At the cap the least recently
-   * used key is dropped, expired ones first, so a flood of random tenants costs bounded memory.
+   * used 1/128 of the keys is dropped, so a flood of random tenants costs bounded memory.
    * @default 100000
    */
   maxKeys?: number;
@@ -72,7 +72,7 @@ export class MemoryStore implements RateLimitStore {
     if (stored !== undefined) {
       this.buckets.delete(key); // re-insert below: Map order is our LRU order
     } else if (this.buckets.size >= this.maxKeys) {
-      this.evictOne(this.buckets, nowUs, (tat) => tat);
+      this.evictBatch(this.buckets, nowUs, (tat) => tat);
     }
     if (tatUs > nowUs) this.buckets.set(key, tatUs);
     return result;
@@ -91,7 +91,7 @@ export class MemoryStore implements RateLimitStore {
     const now = this.clock.now();
     let held = this.leases.get(key);
     if (held === undefined) {
-      if (this.leases.size >= this.maxKeys) this.evictOne(this.leases, now, latestExpiry);
+      if (this.leases.size >= this.maxKeys) this.evictBatch(this.leases, now, latestExpiry);
       held = new Map();
       this.leases.set(key, held);
     }
@@ -152,20 +152,17 @@ export class MemoryStore implements RateLimitStore {
     }
   }
 
-  private evictOne<V>(map: Map<string, V>, now: number, expiry: (v: V) => number): void {
-    // Prefer an expired entry among the oldest few; otherwise the least recently used goes.
-    let scanned = 0;
+  /**
+   * Frees room for one key by dropping the least recently used 1/128 of the map in one pass.
+   * Batching matters: V8 leaves deleted `Map` entries as holes until it rehashes, so evicting
+   * one key per insert would re-scan those holes every time and a flood would go quadratic.
+   */
+  private evictBatch<V>(map: Map<string, V>, now: number, expiry: (v: V) => number): void {
+    let budget = Math.max(1, Math.ceil(this.maxKeys / 128));
     for (const [key, value] of map) {
-      if (expiry(value) <= now) {
-        map.delete(key);
-        return;
-      }
-      if (++scanned >= 8) break;
-    }
-    const oldest = map.keys().next();
-    if (!oldest.done) {
-      map.delete(oldest.value);
-      this.evictions++;
+      map.delete(key);
+      if (expiry(value) > now) this.evictions++;
+      if (--budget === 0) break;
     }
   }
 

@@ -99,7 +99,10 @@ export class ResilientStore implements RateLimitStore {
         this.breaker.success(permit, this.clock.now() - started);
         return { ...result, source: 'primary' };
       } catch (error) {
-        if (isCallerError(error)) throw error;
+        if (isCallerError(error)) {
+          this.breaker.abandon(permit);
+          throw error;
+        }
         this.breaker.failure(permit);
         this.report('consume', error);
       }
@@ -116,7 +119,10 @@ export class ResilientStore implements RateLimitStore {
         this.breaker.success(permit, this.clock.now() - started);
         return result;
       } catch (error) {
-        if (isCallerError(error)) throw error;
+        if (isCallerError(error)) {
+          this.breaker.abandon(permit);
+          throw error;
+        }
         this.breaker.failure(permit);
         this.report('acquire', error);
       }

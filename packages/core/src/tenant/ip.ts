@@ -109,12 +109,16 @@ export interface Cidr {
 
 /** Parses `10.0.0.0/8`, `fd00::/8` or a bare address; `undefined` when malformed. */
 export function parseCidr(text: string): Cidr | undefined {
-  const [addr, bits] = text.split('/');
+  const parts = text.split('/');
+  if (parts.length > 2) return undefined;
+  const [addr, bits] = parts;
   const bytes = parseIp(addr ?? '');
   if (!bytes) return undefined;
   const max = bytes.length * 8;
+  // Digits only: Number('') is 0, so a typo like "10.0.0.0/" would otherwise trust every address.
+  if (bits !== undefined && !/^\d{1,3}$/.test(bits)) return undefined;
   const prefix = bits === undefined ? max : Number(bits);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) return undefined;
+  if (prefix > max) return undefined;
   return { bytes: maskIp(bytes, prefix), prefix };
 }
 

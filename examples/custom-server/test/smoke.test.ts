@@ -1,0 +1,27 @@
+import type { Server } from 'node:http';
+import { request } from '@aurum/ratelimit-testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error plain JavaScript example
+import { createApp } from '../app.mjs';
+
+describe('custom-server example', () => {
+  let url: string;
+  let server: Server;
+
+  beforeAll(async () => {
+    ({ server } = createApp({ env: false, load: { enabled: false } }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('limits with the core alone', async () => {
+    const codes = [];
+    for (let i = 0; i < 11; i++) codes.push((await request(url, '/x', { headers: { 'x-tenant-id': 'plain' } })).status);
+    expect(codes).toEqual([...Array(10).fill(200), 429]);
+    expect((await request(url, '/admin/ratelimit/tenants')).status).toBe(403);
+  });
+});

@@ -1,0 +1,124 @@
+import { type DecisionEvent, RateLimitConfigError } from '@aurum/ratelimit-core';
+import { FakeClock, request } from '@aurum/ratelimit-testkit';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAdminRouter, createRateLimitMiddleware } from '../src/index.js';
+
+const base = { env: false as const, load: { enabled: false } };
+const servers: Array<() => Promise<void>> = [];
+
+async function listen(app: express.Express): Promise<string> {
+  const server = await new Promise<import('node:http').Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  servers.push(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((close) => close()));
+});
+
+describe('Express adapter specifics', () => {
+  it('accepts the seed two-argument form createRateLimitMiddleware(app, settings)', async () => {
+    const app = express();
+    const limiter = createRateLimitMiddleware(app, { ...base, tiers: { free: { burstSize: 2 } } });
+    app.use(limiter);
+    app.get('/x', (_req, res) => res.send('ok'));
+    const url = await listen(app);
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push((await request(url, '/x', { headers: { 'x-tenant-id': 'two-arg' } })).status);
+    expect(codes).toEqual([200, 200, 429]);
+  });
+
+  it('reports the Express route pattern, not the raw URL, when mounted on a route', async () => {
+    const events: DecisionEvent[] = [];
+    const app = express();
+    const limiter = createRateLimitMiddleware({ ...base, observer: { onDecision: (e) => events.push(e) } });
+    app.get('/users/:id', limiter, (_req, res) => res.send('ok'));
+    const url = await listen(app);
+    await request(url, '/users/12345', { headers: { 'x-tenant-id': 'routes' } });
+    await request(url, '/users/67890', { headers: { 'x-tenant-id': 'routes' } });
+    expect(events.map((e) => e.path)).toEqual(['/users/:id', '/users/:id']);
+  });
+
+  it('folds ids in the metrics path label when the route is unknown (app-level middleware)', async () => {
+    const events: DecisionEvent[] = [];
+    const app = express();
+    app.use(createRateLimitMiddleware({ ...base, observer: { onDecision: (e) => events.push(e) } }));
+    app.get('/orders/:id', (_req, res) => res.send('ok'));
+    const url = await listen(app);
+    await request(url, '/orders/9f1c2d3e-1111-4222-8333-444455556666?x=1', { headers: { 'x-tenant-id': 'labels' } });
+    expect(events[0]?.path).toBe('/orders/:id');
+  });
+
+  it('fails at start-up on bad options, naming every problem', () => {
+    expect(() => createRateLimitMiddleware({ ...base, tiers: { free: { burstSize: 0 } }, anonymous: 'nobody' as never, tenantHeadres: [] } as never)).toThrow(
+      RateLimitConfigError,
+    );
+    let error: unknown;
+    try {
+      createRateLimitMiddleware({ ...base, tiers: { free: { burstSize: 0 } }, anonymous: 'nobody' as never });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as RateLimitConfigError).issues.map((i) => i.key)).toEqual(['tiers.free.burstSize', 'anonymous.mode']);
+  });
+
+  it('takes a ready manager, and refuses manager options beside it', async () => {
+    const first = createRateLimitMiddleware(base);
+    const shared = createRateLimitMiddleware({ manager: first.manager });
+    expect(shared.manager).toBe(first.manager);
+    expect(() => createRateLimitMiddleware({ manager: first.manager, tiers: {} })).toThrow(/cannot be combined with manager/);
+    await first.close();
+  });
+
+  it('reads admin bodies parsed by express.json() as well as raw ones', async () => {
+    const clock = new FakeClock();
+    const app = express();
+    app.use(express.json());
+    const limiter = createRateLimitMiddleware({ ...base, clock, admin: { token: 'a-long-admin-token-for-tests' } });
+    app.use(limiter);
+    const url = await listen(app);
+    const auth = { authorization: 'Bearer a-long-admin-token-for-tests' };
+    const put = await request(url, '/admin/ratelimit/tenants/parsed/override', { method: 'PUT', headers: auth, body: { burstSize: 3 } });
+    expect(put.status).toBe(200);
+    expect(put.json).toMatchObject({ tenantId: 'parsed', override: { burstSize: 3 } });
+    const bad = await request(url, '/admin/ratelimit/tenants/parsed/override', {
+      method: 'PUT',
+      headers: { ...auth, 'content-type': 'text/plain' },
+      body: 'not json',
+    });
+    expect(bad.status).toBe(400);
+  });
+
+  it('mounts the admin API alone with createAdminRouter', async () => {
+    const limiter = createRateLimitMiddleware({ ...base, admin: { token: 'a-long-admin-token-for-tests' } });
+    const admin = express();
+    admin.use(createAdminRouter(limiter));
+    admin.use((_req, res) => res.status(418).send('fallthrough'));
+    const url = await listen(admin);
+    const health = await request(url, '/admin/ratelimit/health', { headers: { authorization: 'Bearer a-long-admin-token-for-tests' } });
+    expect(health.status).toBe(200);
+    expect((await request(url, '/elsewhere')).status).toBe(418);
+    expect(() => createAdminRouter({ ...base, admin: false })).toThrow(/disabled/);
+  });
+
+  it('lets the request through (never a 500) when a user hook throws', async () => {
+    const app = express();
+    app.use(
+      createRateLimitMiddleware({
+        ...base,
+        cost: () => {
+          throw new Error('boom');
+        },
+      }),
+    );
+    app.get('/x', (_req, res) => res.send('ok'));
+    const url = await listen(app);
+    expect((await request(url, '/x', { headers: { 'x-tenant-id': 'hooks' } })).status).toBe(200);
+  });
+});

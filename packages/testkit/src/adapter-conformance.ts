@@ -1,0 +1,292 @@
+import type { RateLimitOptions, RateLimitStore } from '@aurum/ratelimit-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from './fake-clock.js';
+import { request, type TestResponse, waitFor } from './http-client.js';
+
+/** A running app under test. */
+export interface RunningApp {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * How to run an app for the suite. The app must apply the limiter to every route and expose:
+ * `GET /ping` → 200 `pong`; `GET /items/:id` → 200; `GET /slow?ms=N` → 200 after N ms.
+ * It must listen on 127.0.0.1 and an ephemeral port.
+ */
+export interface AdapterConformanceOptions {
+  name: string;
+  start: (options: RateLimitOptions) => Promise<RunningApp>;
+  /** Store to limit with (a fresh one per app); the in-memory default when omitted. */
+  createStore?: (clock: FakeClock) => RateLimitStore | Promise<RateLimitStore>;
+}
+
+const ADMIN_TOKEN = 'conformance-admin-token-0123456789';
+let tenantSeq = 0;
+/** Unique tenant ids per test, so a shared Redis never leaks state between tests. */
+const tenant = (stem: string) => `${stem}-${process.pid}-${++tenantSeq}`;
+
+/**
+ * The HTTP behaviour every adapter must show identically: statuses, headers, bodies, admin API,
+ * tenant validation and concurrency release. Models: nestjs/throttler's multi-platform e2e,
+ * express-rate-limit's external store tests.
+ */
+export function describeAdapterConformance(suite: AdapterConformanceOptions): void {
+  describe(`HTTP adapter conformance: ${suite.name}`, () => {
+    let running: RunningApp[] = [];
+    let clock: FakeClock;
+
+    afterEach(async () => {
+      await Promise.all(running.map((app) => app.close()));
+      running = [];
+    });
+
+    async function start(options: RateLimitOptions = {}): Promise<RunningApp> {
+      clock = new FakeClock();
+      const store = suite.createStore ? await suite.createStore(clock) : undefined;
+      const app = await suite.start({
+        env: false,
+        load: { enabled: false },
+        clock,
+        tierRules: [{ pattern: 'ent-*', tier: 'enterprise' }],
+        ...(store && { store }),
+        ...options,
+      });
+      running.push(app);
+      return app;
+    }
+
+    const get = (app: RunningApp, path: string, tenantId?: string, headers: Record<string, string> = {}) =>
+      request(app.url, path, { headers: { ...(tenantId !== undefined && { 'x-tenant-id': tenantId }), ...headers } });
+
+    async function burst(app: RunningApp, n: number, tenantId: string | undefined, path = '/ping'): Promise<TestResponse[]> {
+      const out: TestResponse[] = [];
+      for (let i = 0; i < n; i += 50) {
+        const batch = Array.from({ length: Math.min(50, n - i) }, () => get(app, path, tenantId));
+        out.push(...(await Promise.all(batch)));
+      }
+      return out;
+    }
+
+    it('a free tenant gets exactly its burst of 10; the 11th is a 429 with the contract headers and body', async () => {
+      const app = await start();
+      const id = tenant('acme');
+      const ok = [];
+      for (let i = 0; i < 10; i++) ok.push(await get(app, '/ping', id));
+      expect(ok.map((r) => r.status)).toEqual(Array(10).fill(200));
+      expect(ok[0]?.text).toBe('pong');
+      expect(ok[0]?.headers).toMatchObject({
+        'x-ratelimit-limit': '10',
+        'x-ratelimit-remaining': '9',
+        'x-ratelimit-reset': '1',
+        'ratelimit-policy': '"free";q=10;w=2',
+        ratelimit: '"free";r=9;t=1',
+        'x-ratelimit-tenant': id,
+        'x-ratelimit-tier': 'free',
+      });
+      expect(ok[9]?.headers['x-ratelimit-remaining']).toBe('0');
+
+      const denied = await get(app, '/ping', id, { 'x-request-id': 'req-conformance-1' });
+      expect(denied.status).toBe(429);
+      expect(denied.headers['content-type']).toMatch(/^application\/json/);
+      expect(denied.headers).toMatchObject({
+        'retry-after': '1',
+        'x-ratelimit-tenant': id,
+        'x-ratelimit-tier': 'free',
+        'x-ratelimit-limit': '10',
+        'x-ratelimit-remaining': '0',
+        'ratelimit-policy': '"free";q=10;w=2',
+        ratelimit: '"free";r=0;t=1',
+      });
+      expect(denied.json).toEqual({
+        error: {
+          type: 'https://aurum.api/errors/rate_limit_exceeded',
+          title: 'Rate Limit Exceeded',
+          detail: `Too many requests for tenant ${id}`,
+          retry_after: 1,
+          instance: 'req-conformance-1',
+        },
+      });
+    });
+
+    it('refills: one second later exactly 5 more pass', async () => {
+      const app = await start();
+      const id = tenant('refill');
+      await burst(app, 11, id);
+      clock.advance(1000);
+      const again = [];
+      for (let i = 0; i < 6; i++) again.push((await get(app, '/ping', id)).status);
+      expect(again).toEqual([200, 200, 200, 200, 200, 429]);
+    });
+
+    it('a tenant matching an enterprise rule gets 1000; other tenants are unaffected', async () => {
+      const app = await start();
+      const ent = tenant('ent');
+      const other = tenant('other');
+      const results = await burst(app, 1000, ent);
+      expect(results.filter((r) => r.status === 200)).toHaveLength(1000);
+      expect(results[0]?.headers).toMatchObject({
+        'x-ratelimit-tier': 'enterprise',
+        'x-ratelimit-limit': '1000',
+        'ratelimit-policy': '"enterprise";q=1000;w=2',
+      });
+      expect((await get(app, '/ping', ent)).status).toBe(429);
+      const fresh = await get(app, '/ping', other);
+      expect(fresh.status).toBe(200);
+      expect(fresh.headers['x-ratelimit-remaining']).toBe('9');
+    });
+
+    it('refuses invalid tenant ids with a 400 problem, never a shared bucket', async () => {
+      const app = await start();
+      for (const bad of ['bad{tenant}', 'white space', '', 'x'.repeat(200), 'semi;colon']) {
+        const r = await get(app, '/ping', bad);
+        expect(r.status, JSON.stringify(bad)).toBe(400);
+        expect((r.json as { error: { type: string } }).error.type).toBe('https://aurum.api/errors/invalid_tenant');
+      }
+    });
+
+    it('limits requests without a tenant per client address, and can reject them', async () => {
+      const app = await start();
+      const statuses = (await burst(app, 11, undefined)).map((r) => r.status);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+      const denied = await get(app, '/ping');
+      expect(denied.status).toBe(429);
+      expect(denied.headers['x-ratelimit-tenant']).toBe('anonymous');
+      expect((await get(app, '/ping', tenant('named'))).status).toBe(200);
+
+      const strict = await start({ anonymous: 'reject' });
+      const r = await get(strict, '/ping');
+      expect(r.status).toBe(400);
+      expect((r.json as { error: { type: string } }).error.type).toBe('https://aurum.api/errors/tenant_required');
+    });
+
+    it('applies route rules to every spelling of a path', async () => {
+      const app = await start({ routes: [{ path: '/items/*', cost: 5 }] });
+      const id = tenant('paths');
+      // The framework may not route odd spellings (404), but the limiter must count them.
+      const first = await get(app, '//items/1?x=1', id);
+      expect(first.status).not.toBe(429);
+      expect(first.headers['x-ratelimit-remaining']).toBe('5');
+      const second = await get(app, '/ITEMS/%32', id);
+      expect(second.headers['x-ratelimit-remaining']).toBe('0');
+      expect((await get(app, '/items/3/', id)).status).toBe(429);
+    });
+
+    it('shadow mode decides and reports but never blocks', async () => {
+      const app = await start({ shadow: true });
+      const id = tenant('shadow');
+      const results = await burst(app, 12, id);
+      expect(results.every((r) => r.status === 200)).toBe(true);
+      expect(results.map((r) => r.headers['x-ratelimit-remaining'])).toContain('0');
+    });
+
+    it('answers with an RFC 9457 problem document when asked', async () => {
+      const app = await start({ problemFormat: 'rfc9457' });
+      const id = tenant('rfc');
+      await burst(app, 10, id);
+      const denied = await get(app, '/ping', id);
+      expect(denied.status).toBe(429);
+      expect(denied.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(denied.headers['retry-after']).toBe('1');
+      expect(denied.json).toMatchObject({
+        type: 'https://iana.org/assignments/http-problem-types#quota-exceeded',
+        status: 429,
+        detail: `Too many requests for tenant ${id}`,
+        'violated-policies': ['free'],
+      });
+      expect((denied.json as { instance: string }).instance).toMatch(/^req-[0-9a-f]{16}$/);
+    });
+
+    it('holds a concurrency slot per request and refuses beyond maxConcurrentRequests', async () => {
+      const id = tenant('conc');
+      const app = await start({ overrides: { [id]: { maxConcurrentRequests: 1 } } });
+      const slow = get(app, '/slow?ms=400', id);
+      await new Promise((r) => setTimeout(r, 100));
+      const denied = await get(app, '/ping', id);
+      expect(denied.status).toBe(429);
+      expect((denied.json as { error: { type: string } }).error.type).toBe('https://aurum.api/errors/concurrency_limit_exceeded');
+      expect(denied.headers['retry-after']).toBe('1');
+      expect((await slow).status).toBe(200);
+      await waitFor(async () => (await get(app, '/ping', id)).status === 200, 1000, 'slot released on finish');
+    });
+
+    it('releases the concurrency slot when the client aborts', async () => {
+      const id = tenant('abort');
+      const app = await start({ overrides: { [id]: { maxConcurrentRequests: 1 } } });
+      const aborted = await request(app.url, '/slow?ms=3000', { headers: { 'x-tenant-id': id }, abortAfterMs: 150 });
+      expect(aborted.status).toBe(0);
+      // Well before the handler would finish (3 s), the slot must be free again.
+      await waitFor(async () => (await get(app, '/ping', id)).status === 200, 1500, 'slot released on abort');
+    });
+
+    describe('admin routes', () => {
+      const prefix = '/admin/ratelimit';
+
+      it('refuse every request when no auth is configured', async () => {
+        const app = await start();
+        for (const [method, path] of [
+          ['GET', '/tenants'],
+          ['GET', '/quotas'],
+          ['DELETE', '/tenants/acme/reset'],
+          ['POST', '/circuit-breaker/reset'],
+          ['GET', '/health'],
+        ]) {
+          const r = await request(app.url, `${prefix}${path}`, { method: method as string, headers: { authorization: 'Bearer anything' } });
+          expect(r.status, `${method} ${path}`).toBe(403);
+        }
+      });
+
+      it('require the bearer token and serve every route with it', async () => {
+        const app = await start({ admin: { token: ADMIN_TOKEN } });
+        const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+        const missing = await request(app.url, `${prefix}/tenants`);
+        expect(missing.status).toBe(401);
+        expect(missing.headers['www-authenticate']).toMatch(/^Bearer/);
+        expect((await request(app.url, `${prefix}/tenants`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+
+        const id = tenant('admin');
+        for (let i = 0; i < 3; i++) await get(app, '/ping', id);
+        const list = await request(app.url, `${prefix}/tenants`, { headers: auth });
+        expect(list.status).toBe(200);
+        expect((list.json as { tenants: Array<{ tenantId: string }> }).tenants.map((t) => t.tenantId)).toContain(id);
+
+        const status = await request(app.url, `${prefix}/tenants/${id}`, { headers: auth });
+        expect(status.json).toMatchObject({ tenantId: id, tier: 'free', limit: 10, remaining: 7 });
+
+        const put = await request(app.url, `${prefix}/tenants/${id}/override`, {
+          method: 'PUT',
+          headers: auth,
+          body: { burstSize: 50, requestsPerSecond: 25 },
+        });
+        expect(put.status).toBe(200);
+        expect((await get(app, '/ping', id)).headers['x-ratelimit-limit']).toBe('50');
+        const badQuota = await request(app.url, `${prefix}/tenants/${id}/override`, { method: 'PUT', headers: auth, body: { burstSize: -1 } });
+        expect(badQuota.status).toBe(400);
+        expect((await request(app.url, `${prefix}/tenants/${id}/override`, { method: 'DELETE', headers: auth })).json).toMatchObject({ removed: true });
+
+        for (let i = 0; i < 10; i++) await get(app, '/ping', id);
+        expect((await get(app, '/ping', id)).status).toBe(429);
+        expect((await request(app.url, `${prefix}/tenants/${id}/reset`, { method: 'DELETE', headers: auth })).status).toBe(200);
+        expect((await get(app, '/ping', id)).headers['x-ratelimit-remaining']).toBe('9');
+
+        expect((await request(app.url, `${prefix}/quotas`, { headers: auth })).json).toMatchObject({
+          tiers: { free: { requestsPerSecond: 5, burstSize: 10 } },
+        });
+        expect((await request(app.url, `${prefix}/health`, { headers: auth })).json).toMatchObject({ status: 'ok', circuitBreaker: 'closed' });
+        expect((await request(app.url, `${prefix}/circuit-breaker/reset`, { method: 'POST', headers: auth })).json).toEqual({ circuitBreaker: 'closed' });
+        expect((await request(app.url, `${prefix}/tenants/bad%7Bid%7D`, { headers: auth })).status).toBe(400);
+        expect((await request(app.url, `${prefix}/nope`, { headers: auth })).status).toBe(404);
+      });
+
+      it('mount under a custom prefix and are not rate limited themselves', async () => {
+        const app = await start({ admin: { token: ADMIN_TOKEN, prefix: '/ops/limits' } });
+        const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+        for (let i = 0; i < 15; i++) {
+          const r = await request(app.url, '/ops/limits/health', { headers: { ...auth, 'x-tenant-id': 'admin-client' } });
+          expect(r.status).toBe(200);
+        }
+      });
+    });
+  });
+}

@@ -1,0 +1,4 @@
+export { type AdapterConformanceOptions, describeAdapterConformance, type RunningApp } from './adapter-conformance.js';
+export { FakeClock } from './fake-clock.js';
+export { request, type TestRequest, type TestResponse, waitFor } from './http-client.js';
+export { describeStoreConformance, type StoreConformanceOptions } from './store-conformance.js';
