@@ -19,7 +19,7 @@ export {
   type CircuitState,
   type CircuitStateChange,
 } from './breaker/circuit-breaker.js';
-export { type Clock, systemClock, systemTimers, type Timers } from './clock.js';
+export { type Clock, systemClock, systemTimers, type Timers, unref } from './clock.js';
 export { ENV_PREFIX, ENV_VARS, loadConfigFromEnv, parseTrustProxy, REDIS_URL_VAR, type RateLimitEnvConfig } from './config/env.js';
 export type {
   AdminOptions,
@@ -68,6 +68,7 @@ export { normalizePath, pathLabel } from './routing/path.js';
 export { type BucketQuota, compileRoutePattern, type RouteRule } from './routing/route-rules.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { type FailMode, ResilientStore, type ResilientStoreOptions, type SourcedConsumeResult, type StoreFailure } from './store/resilient-store.js';
+export type { FleetEvent, FleetSync, SeenTenant } from './store/fleet.js';
 export type { DecisionSource, LeaseResult, RateLimitStore } from './store/types.js';
 export { withTimeout } from './store/with-timeout.js';
 export { clientAddress, type TrustProxy } from './tenant/client-address.js';

@@ -2,3 +2,4 @@ export { type AdapterConformanceOptions, describeAdapterConformance, type Runnin
 export { FakeClock } from './fake-clock.js';
 export { request, type TestRequest, type TestResponse, waitFor } from './http-client.js';
 export { describeStoreConformance, type StoreConformanceOptions } from './store-conformance.js';
+export { freePort, hasRedisServer, type RedisCluster, type RedisServer, startRedisCluster, startRedisServer, type StartRedisOptions } from './redis-server.js';

@@ -58,7 +58,7 @@ export class AdminHandler {
           const tenantId = decode(x[1]);
           const body = parseBody(req.body);
           if (body === INVALID) return fail(400, 'invalid_request', 'Invalid Request', 'body must be a JSON quota object');
-          m.setTenantOverride(tenantId, body as TenantOverride);
+          await m.setTenantOverride(tenantId, body as TenantOverride);
           return json(200, { tenantId, override: m.getTenantOverride(tenantId) });
         },
       },
@@ -67,7 +67,7 @@ export class AdminHandler {
         pattern: new RegExp(`^/tenants/${id}/override$`),
         run: async (x) => {
           const tenantId = decode(x[1]);
-          return json(200, { tenantId, removed: m.removeTenantOverride(tenantId) });
+          return json(200, { tenantId, removed: await m.removeTenantOverride(tenantId) });
         },
       },
       {

@@ -60,7 +60,7 @@ const toMs = (us: number): number => Math.ceil(us / 1000);
 /**
  * One decision. `tatUs` is the stored state (undefined or in the past means a full bucket);
  * the returned `tatUs` is what to store (unchanged when denied). Keep in step with
- * `packages/store-redis/src/lua/consume.lua`.
+ * `packages/store-redis/src/lua/consume.ts`.
  * @throws InvalidArgumentError when the policy or cost is outside the domain (see {@link assertValidRequest})
  */
 export function gcraConsume(tatUs: number | undefined, nowUs: number, policy: BucketPolicy, cost: number): { tatUs: number; result: ConsumeResult } {

@@ -58,6 +58,11 @@ export interface RateLimitManagerOptions {
   failMode?: FailMode;
   /** Expected instance count; the fallback grants each 1/share of every limit. @default 1 */
   fallbackShare?: number;
+  /**
+   * Deny locally, without a round trip, a key the shared store denied until T, until T: a tenant
+   * hammering past its limit costs Redis nothing. @default true
+   */
+  blockedCache?: boolean;
   load?: LoadOptions;
   /** Lifetime of a concurrency lease that is never released (crashed process), in ms. @default 60000 */
   concurrencyLeaseMs?: number;
@@ -159,6 +164,7 @@ export const MANAGER_OPTION_KEYS = [
   'storeTimeoutMs',
   'failMode',
   'fallbackShare',
+  'blockedCache',
   'load',
   'concurrencyLeaseMs',
   'tenantIdRules',

@@ -30,6 +30,7 @@ export interface ResolvedManagerConfig {
   storeTimeoutMs: number;
   failMode: FailMode;
   fallbackShare: number;
+  blockedCache: boolean;
   load: Required<Omit<LoadOptions, 'signal'>> & { signal: (() => number) | undefined };
   concurrencyLeaseMs: number;
   tenantIdRules: TenantIdRules;
@@ -122,6 +123,7 @@ export function resolveManagerConfig(options: RateLimitManagerOptions = {}, extr
   checkPositive(issues, 'storeTimeoutMs', o.storeTimeoutMs);
   checkOneOf(issues, 'failMode', o.failMode, ['fallback', 'open', 'closed']);
   checkWhole(issues, 'fallbackShare', o.fallbackShare);
+  checkBoolean(issues, 'blockedCache', o.blockedCache);
   const load = checkLoad(issues, o.load);
   checkPositive(issues, 'concurrencyLeaseMs', o.concurrencyLeaseMs);
   if (o.tenantIdRules !== undefined && issues.check(isPlainObject(o.tenantIdRules), 'tenantIdRules', 'must be an object')) {
@@ -159,6 +161,7 @@ export function resolveManagerConfig(options: RateLimitManagerOptions = {}, extr
     storeTimeoutMs: o.storeTimeoutMs ?? env.storeTimeoutMs ?? 100,
     failMode: o.failMode ?? env.failMode ?? 'fallback',
     fallbackShare: o.fallbackShare ?? env.fallbackShare ?? 1,
+    blockedCache: o.blockedCache ?? true,
     load,
     concurrencyLeaseMs: o.concurrencyLeaseMs ?? env.concurrencyLeaseMs ?? 60_000,
     tenantIdRules: o.tenantIdRules ?? {},

@@ -3,13 +3,14 @@ import { CircuitBreaker, type CircuitState } from '../breaker/circuit-breaker.js
 import { checkQuota, Issues } from '../config/checks.js';
 import type { RateLimitManagerOptions } from '../config/options.js';
 import { type ResolvedManagerConfig, resolveManagerConfig } from '../config/resolve-manager.js';
-import { ClosedError, InvalidArgumentError, RateLimitConfigError } from '../errors.js';
+import { ClosedError, InvalidArgumentError, RateLimitConfigError, StoreUnavailableError } from '../errors.js';
 import { eventLoopUtilization, LoadMonitor, loadFactor } from '../load/load-monitor.js';
 import { type RateLimitObserver, safely } from '../observe/observer.js';
 import { normalizePath, pathLabel } from '../routing/path.js';
 import { type BucketQuota, type CompiledRouteRule, compileRouteRules, matchRouteRule } from '../routing/route-rules.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { ResilientStore, type SourcedConsumeResult } from '../store/resilient-store.js';
+import type { FleetEvent, FleetSync } from '../store/fleet.js';
 import type { RateLimitStore } from '../store/types.js';
 import { assertTenantId } from '../tenant/tenant-id.js';
 import { TierResolver } from '../tenant/tier-resolver.js';
@@ -105,6 +106,10 @@ export class RateLimitManager {
   private readonly seen: BoundedMap<string, MutableSummary>;
   private readonly loadMonitor: LoadMonitor | undefined;
   private readonly observer: RateLimitObserver | undefined;
+  private readonly fleet: FleetSync | undefined;
+  private readonly unsubscribeFleet: (() => void) | undefined;
+  /** Resolves once fleet-wide overrides are loaded from the shared store (at once without one). */
+  readonly ready: Promise<void>;
   private closed = false;
 
   constructor(options: RateLimitManagerOptions = {}, extraOptionKeys: readonly string[] = []) {
@@ -130,6 +135,7 @@ export class RateLimitManager {
           timeoutMs: config.storeTimeoutMs,
           failMode: config.failMode,
           fallbackShare: config.fallbackShare,
+          blockedCache: config.blockedCache,
           clock,
           timers,
           logger,
@@ -148,6 +154,18 @@ export class RateLimitManager {
     this.routes = compileRouteRules(config.routes, config.caseSensitiveRoutes);
     this.routeBuckets = [...new Set(config.routes.flatMap((r) => (r.bucket ? [r.bucket] : [])))];
     this.seen = new BoundedMap(config.maxTrackedTenants);
+    this.fleet = this.store.fleet;
+    if (this.fleet) {
+      this.unsubscribeFleet = this.fleet.subscribe((event) => void this.applyFleetEvent(event));
+      this.ready = this.fleet.loadOverrides().then(
+        (stored) => {
+          for (const [id, quota] of Object.entries(stored)) this.overrides.set(id, quota);
+        },
+        (err: unknown) => logger.warn({ err }, 'could not load fleet-wide overrides; using local ones until the next change'),
+      );
+    } else {
+      this.ready = Promise.resolve();
+    }
     if (config.load.enabled) {
       this.loadMonitor = new LoadMonitor(config.load.signal ?? eventLoopUtilization(), config.load.sampleIntervalMs, clock, (load) =>
         safely(() => this.observer?.onLoad?.(load)),
@@ -278,13 +296,32 @@ export class RateLimitManager {
     };
   }
 
-  /** Tenants seen recently by this process (at most `maxTrackedTenants`), most recent last. */
+  /**
+   * Tenants seen recently, most recent first: by this process (at most `maxTrackedTenants`) and,
+   * with a shared store, by the whole fleet (a bounded index, not a key scan).
+   */
   async getAllTenantStatus(): Promise<TenantSummary[]> {
-    const out: TenantSummary[] = [];
+    const byKey = new Map<string, TenantSummary>();
     for (const [, s] of this.seen.entries(this.config.clock.now())) {
-      out.push({ tenantId: s.tenantId, key: s.key, tier: s.tier, anonymous: s.anonymous, lastSeen: s.lastSeen, allowed: s.allowed, denied: s.denied });
+      byKey.set(s.key, { tenantId: s.tenantId, key: s.key, tier: s.tier, anonymous: s.anonymous, lastSeen: s.lastSeen, allowed: s.allowed, denied: s.denied });
     }
-    return out;
+    if (this.fleet) {
+      try {
+        for (const seen of await this.fleet.listSeen(this.config.maxTrackedTenants)) {
+          const subject = tenantSubject(seen.tenantId);
+          const local = byKey.get(subject.key);
+          if (local) {
+            if (seen.lastSeen > local.lastSeen) byKey.set(subject.key, { ...local, lastSeen: seen.lastSeen });
+            continue;
+          }
+          const tier = await this.tierOf(subject);
+          byKey.set(subject.key, { tenantId: seen.tenantId, key: subject.key, tier, anonymous: false, lastSeen: seen.lastSeen, allowed: 0, denied: 0 });
+        }
+      } catch (err) {
+        this.config.logger.warn({ err }, 'could not list fleet-wide tenants; showing this instance only');
+      }
+    }
+    return [...byKey.values()].sort((a, b) => b.lastSeen - a.lastSeen);
   }
 
   /** Tier table, overrides and tier rules in effect. */
@@ -298,10 +335,12 @@ export class RateLimitManager {
   }
 
   /**
-   * Sets a tenant's quota (merged over its tier's quota).
-   * @throws InvalidTenantError for a bad id; RateLimitConfigError for a bad quota
+   * Sets a tenant's quota (merged over its tier's quota). It applies here at once and, with a
+   * shared store, on every instance within a second.
+   * @throws InvalidTenantError for a bad id; RateLimitConfigError for a bad quota (synchronously)
+   * @returns a promise that rejects with StoreUnavailableError if the fleet could not be told
    */
-  setTenantOverride(tenantId: string, quota: TenantOverride): void {
+  setTenantOverride(tenantId: string, quota: TenantOverride): Promise<void> {
     this.assertOpen();
     assertTenantId(tenantId, this.config.tenantIdRules);
     const issues = new Issues();
@@ -309,13 +348,17 @@ export class RateLimitManager {
     if (quota && typeof quota === 'object' && quota.tier !== undefined && !TIERS.includes(quota.tier))
       issues.add('quota.tier', `must be one of ${TIERS.join(', ')}`);
     if (issues.list.length > 0) throw new RateLimitConfigError(issues.list);
-    this.overrides.set(tenantId, { ...quota });
+    const override = { ...quota };
+    this.overrides.set(tenantId, override);
+    return this.tellFleet(() => this.fleet?.saveOverride(tenantId, override));
   }
 
-  /** Removes a tenant's override; returns whether there was one. */
-  removeTenantOverride(tenantId: string): boolean {
+  /** Removes a tenant's override (here and fleet-wide); resolves to whether there was one. */
+  async removeTenantOverride(tenantId: string): Promise<boolean> {
     assertTenantId(tenantId, this.config.tenantIdRules);
-    return this.overrides.delete(tenantId);
+    const existed = this.overrides.delete(tenantId);
+    await this.tellFleet(() => this.fleet?.saveOverride(tenantId, null));
+    return existed;
   }
 
   /** The override of a tenant, if any. */
@@ -323,14 +366,13 @@ export class RateLimitManager {
     return this.overrides.get(tenantId);
   }
 
-  /** Forgets a tenant's buckets and leases, and its cached tier. */
+  /** Forgets a tenant's buckets and leases and its cached tier, on every instance. */
   async resetTenant(tenantId: string): Promise<void> {
     this.assertOpen();
     const subject = this.tenant(tenantId);
-    const summary = this.seen.get(subject.key, this.config.clock.now());
-    const buckets = new Set(['default', ...this.routeBuckets, ...(summary?.buckets ?? [])]);
     this.tierResolver.clear(tenantId);
-    await Promise.all([...[...buckets].map((b) => this.store.reset(bucketKey(subject, b))), this.store.reset(leaseKey(subject))]);
+    await Promise.all([...this.keysOf(subject).map((key) => this.store.reset(key))]);
+    await this.tellFleet(() => this.fleet?.publishReset(tenantId));
   }
 
   /** Closes the breaker: the next decision tries the shared store again. */
@@ -356,6 +398,7 @@ export class RateLimitManager {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unsubscribeFleet?.();
     await this.store.close();
   }
 
@@ -373,8 +416,39 @@ export class RateLimitManager {
     return { ...base, ...quota };
   }
 
+  /** Every store key of a subject: its buckets (default, route rules, ones seen) and leases. */
+  private keysOf(subject: Subject): string[] {
+    const summary = this.seen.get(subject.key, this.config.clock.now());
+    const buckets = new Set(['default', ...this.routeBuckets, ...(summary?.buckets ?? [])]);
+    return [...[...buckets].map((b) => bucketKey(subject, b)), leaseKey(subject)];
+  }
+
+  /** Applies a change announced by some instance of the fleet (this one included). */
+  private async applyFleetEvent(event: FleetEvent): Promise<void> {
+    if (event.type === 'override') {
+      if (event.override) this.overrides.set(event.tenantId, event.override);
+      else this.overrides.delete(event.tenantId);
+    } else {
+      this.tierResolver.clear(event.tenantId);
+    }
+    // Local caches (blocked-until answers, fallback buckets) may contradict the change.
+    if (this.store instanceof ResilientStore) {
+      const store = this.store;
+      await Promise.all(this.keysOf(tenantSubject(event.tenantId)).map((key) => store.clearLocal(key))).catch(() => {});
+    }
+  }
+
+  private async tellFleet(send: () => Promise<void> | undefined): Promise<void> {
+    try {
+      await send();
+    } catch (error) {
+      throw new StoreUnavailableError('the change applies on this instance but could not be shared with the fleet', { cause: error });
+    }
+  }
+
   private remember(subject: Subject, tier: Tier, bucket: string, allowed: boolean): void {
     const now = this.config.clock.now();
+    if (!subject.anonymous) this.fleet?.recordSeen(subject.tenantId, tier, now);
     let s = this.seen.get(subject.key, now);
     if (!s) {
       s = {

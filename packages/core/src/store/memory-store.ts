@@ -26,6 +26,7 @@ const SWEEP_BATCH = 5_000;
  */
 export class MemoryStore implements RateLimitStore {
   readonly name = 'memory';
+  readonly local = true;
   readonly maxKeys: number;
   /** Keys dropped because the cap was reached. */
   evictions = 0;

@@ -1,8 +1,10 @@
-import type { BucketPolicy, BucketSnapshot, ConsumeResult } from '../algorithms/gcra.js';
+import { type BucketPolicy, type BucketSnapshot, type ConsumeResult, emissionIntervalUs } from '../algorithms/gcra.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from '../breaker/circuit-breaker.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../clock.js';
 import { type ConfigIssue, RateLimitConfigError, StoreUnavailableError } from '../errors.js';
 import { type Logger, silentLogger } from '../observe/logger.js';
+import { BoundedMap } from '../util/lru.js';
+import type { FleetSync } from './fleet.js';
 import { MemoryStore } from './memory-store.js';
 import type { DecisionSource, LeaseResult, RateLimitStore } from './types.js';
 import { withTimeout } from './with-timeout.js';
@@ -37,6 +39,12 @@ export interface ResilientStoreOptions {
    * @default 1
    */
   fallbackShare?: number;
+  /**
+   * Remember "denied until T" answers of the primary and deny the same key locally until T,
+   * without a round trip: a tenant hammering past its limit costs the primary nothing.
+   * @default true
+   */
+  blockedCache?: boolean;
   clock?: Clock;
   timers?: Timers;
   logger?: Logger;
@@ -47,6 +55,14 @@ export interface ResilientStoreOptions {
 export type SourcedConsumeResult = ConsumeResult & { readonly source: DecisionSource };
 
 const FALLBACK_LEASE = 'fb:';
+/** Denials shorter than this are not worth caching. */
+const MIN_BLOCK_MS = 5;
+
+interface Blocked {
+  /** Local time (ms) before which no request on the key can pass. */
+  readonly until: number;
+  readonly resetUntil: number;
+}
 
 /**
  * Wraps a primary store (Redis) with a per-call timeout, a {@link CircuitBreaker} and a
@@ -65,6 +81,7 @@ export class ResilientStore implements RateLimitStore {
   private readonly logger: Logger;
   private readonly onFailure: ((failure: StoreFailure) => void) | undefined;
   private readonly ownsFallback: boolean;
+  private readonly blocked: BoundedMap<string, Blocked> | undefined;
 
   constructor(options: ResilientStoreOptions) {
     const issues: ConfigIssue[] = [];
@@ -88,15 +105,25 @@ export class ResilientStore implements RateLimitStore {
     this.logger = options.logger ?? silentLogger;
     this.onFailure = options.onFailure;
     this.name = this.primary.name;
+    this.blocked = options.blockedCache === false ? undefined : new BoundedMap(10_000);
+  }
+
+  /** The primary's fleet-wide state, if it has any. */
+  get fleet(): FleetSync | undefined {
+    return this.primary.fleet;
   }
 
   async consume(key: string, policy: BucketPolicy, cost: number): Promise<SourcedConsumeResult> {
-    const permit = this.breaker.tryAcquire();
+    const cached = this.blockedAnswer(key, policy, cost);
+    if (cached) return cached;
+    // During a cold start the degraded path answers, and nothing is held against the primary.
+    const permit = this.primary.isStarting?.() ? null : this.breaker.tryAcquire();
     if (permit) {
       const started = this.clock.now();
       try {
         const result = await withTimeout(this.primary.consume(key, policy, cost), this.timeoutMs, this.timers);
         this.breaker.success(permit, this.clock.now() - started);
+        if (!result.allowed) this.rememberBlock(key, policy, cost, result);
         return { ...result, source: 'primary' };
       } catch (error) {
         if (isCallerError(error)) {
@@ -110,8 +137,14 @@ export class ResilientStore implements RateLimitStore {
     return this.degradedConsume(key, policy, cost);
   }
 
+  /** Drops what this instance holds locally for `key` (blocked cache, fallback state). */
+  async clearLocal(key: string): Promise<void> {
+    this.blocked?.delete(key);
+    await this.fallback.reset(key);
+  }
+
   async acquire(key: string, limit: number, leaseMs: number): Promise<LeaseResult> {
-    const permit = this.breaker.tryAcquire();
+    const permit = this.primary.isStarting?.() ? null : this.breaker.tryAcquire();
     if (permit) {
       const started = this.clock.now();
       try {
@@ -164,7 +197,7 @@ export class ResilientStore implements RateLimitStore {
 
   /** Resets both stores; rejects with {@link StoreUnavailableError} when the primary could not be reset. */
   async reset(key: string): Promise<void> {
-    await this.fallback.reset(key);
+    await this.clearLocal(key);
     try {
       await withTimeout(this.primary.reset(key), this.timeoutMs, this.timers);
     } catch (error) {
@@ -187,8 +220,46 @@ export class ResilientStore implements RateLimitStore {
       return { allowed: true, limit: policy.burst, remaining: policy.burst, retryAfterMs: 0, resetAfterMs: 0, source: 'fail-open' };
     }
     if (this.failMode === 'closed') throw new StoreUnavailableError(`${this.name} store unavailable`);
+    return this.fallbackConsume(key, policy, cost);
+  }
+
+  private async fallbackConsume(key: string, policy: BucketPolicy, cost: number): Promise<SourcedConsumeResult> {
     const result = await this.fallback.consume(key, this.sharePolicy(policy), cost);
     return { ...result, source: 'fallback' };
+  }
+
+  private blockedAnswer(key: string, policy: BucketPolicy, cost: number): SourcedConsumeResult | undefined {
+    if (!this.blocked) return undefined;
+    const now = this.clock.now();
+    const entry = this.blocked.get(key, now);
+    if (!entry) return undefined;
+    if (now >= entry.until) {
+      this.blocked.delete(key);
+      return undefined;
+    }
+    const extra = Math.ceil(((cost - 1) * emissionIntervalUs(policy.rate)) / 1000);
+    return {
+      allowed: false,
+      limit: policy.burst,
+      remaining: 0,
+      retryAfterMs: Math.ceil(entry.until - now) + extra,
+      resetAfterMs: Math.max(0, Math.ceil(entry.resetUntil - now)),
+      ...(cost > policy.burst && { reason: 'cost_exceeds_burst' as const }),
+      source: 'blocked-cache',
+    };
+  }
+
+  /**
+   * Caches a denial when the bucket is empty. The cached wait is a lower bound of the time until
+   * one token is back (rounding always errs early), so the cache never denies what the primary
+   * would admit.
+   */
+  private rememberBlock(key: string, policy: BucketPolicy, cost: number, result: ConsumeResult): void {
+    if (!this.blocked || result.remaining !== 0 || result.reason) return;
+    const oneTokenMs = result.retryAfterMs - 1 - Math.ceil(((cost - 1) * emissionIntervalUs(policy.rate)) / 1000);
+    if (oneTokenMs < MIN_BLOCK_MS) return;
+    const now = this.clock.now();
+    this.blocked.set(key, { until: now + oneTokenMs, resetUntil: now + result.resetAfterMs }, now);
   }
 
   private async readThrough<T>(operation: StoreFailure['operation'], primary: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {

@@ -1,4 +1,5 @@
 import type { BucketPolicy, BucketSnapshot, ConsumeResult } from '../algorithms/gcra.js';
+import type { FleetSync } from './fleet.js';
 
 /** Where a decision's numbers came from. */
 export type DecisionSource = 'primary' | 'fallback' | 'blocked-cache' | 'fail-open';
@@ -41,6 +42,19 @@ export interface RateLimitStore {
   ping(): Promise<void>;
   /** Releases timers and connections the store owns. Idempotent. */
   close(): Promise<void>;
+
+  /**
+   * In-process and unable to fail (the memory store): used directly, without the breaker,
+   * timeout and fallback wrapper.
+   */
+  readonly local?: boolean;
+  /**
+   * True while the first connection is still being made. Calls made then go to the fallback
+   * without counting as failures, so a cold start does not open the breaker.
+   */
+  isStarting?(): boolean;
+  /** Fleet-wide overrides, resets and tenant index, for stores shared by many instances. */
+  readonly fleet?: FleetSync;
 }
 
 export type { BucketPolicy, BucketSnapshot, ConsumeResult };

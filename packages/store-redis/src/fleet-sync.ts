@@ -1,0 +1,171 @@
+import { type FleetEvent, type FleetSync, type Logger, type SeenTenant, type TenantOverride, type Tier, type Timers, unref } from '@aurum/ratelimit-core';
+import type { RedisClient } from './client.js';
+import { PUBLISH_LUA, RECORD_SEEN_LUA } from './lua/fleet.js';
+import { LuaScript } from './script.js';
+
+const PUBLISH = new LuaScript(PUBLISH_LUA);
+const RECORD_SEEN = new LuaScript(RECORD_SEEN_LUA);
+
+/** Tuning of the fleet-wide state kept in Redis. */
+export interface FleetOptions {
+  /** How often each instance reads the event stream, in ms. @default 250 */
+  pollIntervalMs?: number;
+  /** How often seen tenants are written to the index, in ms. @default 1000 */
+  flushIntervalMs?: number;
+  /** Tenants kept in the fleet-wide index (most recent). @default 10000 */
+  maxTenants?: number;
+  /** TTL of the override hash, event stream and index, refreshed on every write, in ms. @default 30 days */
+  ttlMs?: number;
+}
+
+/**
+ * Overrides, resets and the tenant index shared by every instance through Redis. Changes are
+ * written to a hash plus a capped stream; each instance polls the stream (one XREAD per
+ * interval), so a change made anywhere applies everywhere within `pollIntervalMs`.
+ */
+export class RedisFleetSync implements FleetSync {
+  private readonly overridesKey: string;
+  private readonly eventsKey: string;
+  private readonly tenantsKey: string;
+  private readonly listeners = new Set<(event: FleetEvent) => void>();
+  private readonly pendingSeen = new Map<string, number>();
+  private readonly pollIntervalMs: number;
+  private readonly flushIntervalMs: number;
+  private readonly maxTenants: number;
+  private readonly ttlMs: number;
+  private lastId: string | undefined;
+  private pollTimer: unknown;
+  private flushTimer: unknown;
+  private polling = false;
+  private closed = false;
+
+  constructor(
+    private readonly client: RedisClient,
+    prefix: string,
+    options: FleetOptions,
+    private readonly timers: Timers,
+    private readonly logger: Logger,
+  ) {
+    this.overridesKey = `${prefix}{meta}:overrides`;
+    this.eventsKey = `${prefix}{meta}:events`;
+    this.tenantsKey = `${prefix}{meta}:tenants`;
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.flushIntervalMs = options.flushIntervalMs ?? 1000;
+    this.maxTenants = options.maxTenants ?? 10_000;
+    this.ttlMs = options.ttlMs ?? 30 * 24 * 3600 * 1000;
+  }
+
+  async loadOverrides(): Promise<Record<string, TenantOverride>> {
+    await this.ensureCursor();
+    const raw = await this.client.hgetall(this.overridesKey);
+    const out: Record<string, TenantOverride> = {};
+    for (const [tenantId, json] of Object.entries(raw)) {
+      try {
+        out[tenantId] = JSON.parse(json) as TenantOverride;
+      } catch {
+        this.logger.warn({ tenantId }, 'ignoring an unreadable override stored in Redis');
+      }
+    }
+    return out;
+  }
+
+  async saveOverride(tenantId: string, override: TenantOverride | null): Promise<void> {
+    await PUBLISH.run(this.client, [this.overridesKey, this.eventsKey], ['override', tenantId, override ? JSON.stringify(override) : '', this.ttlMs, 1000]);
+  }
+
+  async publishReset(tenantId: string): Promise<void> {
+    await PUBLISH.run(this.client, [this.overridesKey, this.eventsKey], ['reset', tenantId, '', this.ttlMs, 1000]);
+  }
+
+  subscribe(listener: (event: FleetEvent) => void): () => void {
+    this.listeners.add(listener);
+    if (this.pollTimer === undefined && !this.closed) {
+      this.pollTimer = this.timers.setInterval(() => void this.poll(), this.pollIntervalMs);
+      unref(this.pollTimer);
+    }
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  recordSeen(tenantId: string, _tier: Tier, at: number): void {
+    if (this.closed) return;
+    this.pendingSeen.set(tenantId, at);
+    if (this.flushTimer === undefined) {
+      this.flushTimer = this.timers.setTimeout(() => void this.flushSeen(), this.flushIntervalMs);
+      unref(this.flushTimer);
+    }
+  }
+
+  async listSeen(limit: number): Promise<SeenTenant[]> {
+    await this.flushSeen();
+    const flat = await this.client.zrevrange(this.tenantsKey, 0, Math.max(0, limit - 1), 'WITHSCORES');
+    const out: SeenTenant[] = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ tenantId: flat[i] as string, lastSeen: Number(flat[i + 1]) });
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.pollTimer !== undefined) this.timers.clearInterval(this.pollTimer);
+    if (this.flushTimer !== undefined) this.timers.clearTimeout(this.flushTimer);
+    this.listeners.clear();
+    await this.flushSeen().catch(() => {});
+  }
+
+  /** Writes the batch of seen tenants; failures drop the batch (the index is best effort). */
+  private async flushSeen(): Promise<void> {
+    this.flushTimer = undefined;
+    if (this.pendingSeen.size === 0) return;
+    const args: Array<string | number> = [this.maxTenants, this.ttlMs];
+    for (const [tenantId, at] of this.pendingSeen) args.push(Math.round(at), tenantId);
+    this.pendingSeen.clear();
+    try {
+      await RECORD_SEEN.run(this.client, [this.tenantsKey], args);
+    } catch (err) {
+      this.logger.debug({ err }, 'could not update the fleet tenant index');
+    }
+  }
+
+  /** Remembers where the stream ends now, so only later events are delivered. */
+  private async ensureCursor(): Promise<void> {
+    if (this.lastId !== undefined) return;
+    const last = (await this.client.xrevrange(this.eventsKey, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
+    this.lastId ??= last[0]?.[0] ?? '0-0';
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling || this.closed) return;
+    this.polling = true;
+    try {
+      await this.ensureCursor();
+      const reply = (await this.client.xread('COUNT', 500, 'STREAMS', this.eventsKey, this.lastId as string)) as Array<
+        [string, Array<[string, string[]]>]
+      > | null;
+      for (const [, entries] of reply ?? []) {
+        for (const [id, fields] of entries) {
+          this.lastId = id;
+          const event = toEvent(fields);
+          if (event) for (const listener of this.listeners) listener(event);
+        }
+      }
+    } catch (err) {
+      this.logger.debug({ err }, 'fleet event poll failed; retrying');
+    } finally {
+      this.polling = false;
+    }
+  }
+}
+
+function toEvent(fields: string[]): FleetEvent | undefined {
+  const f: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] as string] = fields[i + 1] as string;
+  if (!f.tenant) return undefined;
+  if (f.type === 'reset') return { type: 'reset', tenantId: f.tenant };
+  if (f.type !== 'override') return undefined;
+  try {
+    return { type: 'override', tenantId: f.tenant, override: f.data ? (JSON.parse(f.data) as TenantOverride) : null };
+  } catch {
+    return undefined;
+  }
+}
