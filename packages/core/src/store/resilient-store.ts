@@ -1,4 +1,4 @@
-import { type BucketPolicy, type BucketSnapshot, type ConsumeResult, emissionIntervalUs } from '../algorithms/gcra.js';
+import { assertValidRequest, type BucketPolicy, type BucketSnapshot, type ConsumeResult, emissionIntervalUs } from '../algorithms/gcra.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from '../breaker/circuit-breaker.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../clock.js';
 import { type ConfigIssue, RateLimitConfigError, StoreUnavailableError } from '../errors.js';
@@ -237,14 +237,20 @@ export class ResilientStore implements RateLimitStore {
       this.blocked.delete(key);
       return undefined;
     }
+    // The primary is not asked, so its argument checks must happen here: a bad cost or rate is
+    // the caller's bug and must throw, not come back as a denial with NaN in it.
+    assertValidRequest(policy, cost);
+    const resetAfterMs = Math.max(0, Math.ceil(entry.resetUntil - now));
+    const tooBig = cost > policy.burst;
     const extra = Math.ceil(((cost - 1) * emissionIntervalUs(policy.rate)) / 1000);
     return {
       allowed: false,
       limit: policy.burst,
       remaining: 0,
-      retryAfterMs: Math.ceil(entry.until - now) + extra,
-      resetAfterMs: Math.max(0, Math.ceil(entry.resetUntil - now)),
-      ...(cost > policy.burst && { reason: 'cost_exceeds_burst' as const }),
+      // Like the primary: a cost that can never fit is told to wait for a full bucket.
+      retryAfterMs: tooBig ? resetAfterMs : Math.ceil(entry.until - now) + extra,
+      resetAfterMs,
+      ...(tooBig && { reason: 'cost_exceeds_burst' as const }),
       source: 'blocked-cache',
     };
   }

@@ -1,0 +1,553 @@
+import { performance } from 'node:perf_hooks';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type BucketPolicy,
+  CircuitBreaker,
+  InvalidArgumentError,
+  MemoryStore,
+  RateLimitConfigError,
+  ResilientStore,
+  type ResilientStoreOptions,
+  StoreTimeoutError,
+  type StoreFailure,
+  StoreUnavailableError,
+} from '../src/index.js';
+import { FakeClock, issueKeys, recordingLogger, rejected, ScriptedStore, thrown } from './support.js';
+
+const FREE: BucketPolicy = { rate: 5, burst: 10 };
+const TIMEOUT = 20;
+/** Timer granularity and a loaded CI machine; still far below any "stall". */
+const MARGIN = 100;
+
+function setup(options: Partial<ResilientStoreOptions> = {}) {
+  const clock = new FakeClock();
+  const primary = new ScriptedStore(clock);
+  const fallback = new MemoryStore({ clock, sweepIntervalMs: 0 });
+  const failures: StoreFailure[] = [];
+  const log = recordingLogger();
+  const store = new ResilientStore({
+    primary,
+    fallback,
+    timeoutMs: TIMEOUT,
+    breaker: { failureThreshold: 3, resetTimeoutMs: 1000 },
+    clock,
+    logger: log.logger,
+    onFailure: (f) => failures.push(f),
+    ...options,
+  });
+  return { clock, primary, fallback, store, failures, log };
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const start = performance.now();
+  const value = await fn();
+  return { value, ms: performance.now() - start };
+}
+
+describe('ResilientStore with a healthy primary', () => {
+  it('answers from the primary and marks the source', async () => {
+    const { store, primary, fallback } = setup();
+    const r = await store.consume('{t}:b', FREE, 1);
+    expect(r).toEqual({ allowed: true, limit: 10, remaining: 9, retryAfterMs: 0, resetAfterMs: 200, source: 'primary' });
+    expect(primary.calls.consume).toBe(1);
+    expect((await fallback.inspect('{t}:b', FREE)).remaining).toBe(10);
+  });
+
+  it('passes denials of the primary through', async () => {
+    const { store } = setup();
+    for (let i = 0; i < 10; i++) await store.consume('{t}:b', FREE, 1);
+    const r = await store.consume('{t}:b', FREE, 1);
+    expect(r.allowed).toBe(false);
+    expect(r.source).toBe('primary');
+  });
+
+  it('takes its name from the primary', () => {
+    expect(setup().store.name).toBe('scripted');
+  });
+
+  it('counts a slow but successful call as a breaker failure, still using its answer', async () => {
+    const { store, primary, clock } = setup({ breaker: { failureThreshold: 2, slowCallMs: 50 } });
+    const consume = primary.consume.bind(primary);
+    primary.consume = async (...args) => {
+      clock.advance(60);
+      return consume(...args);
+    };
+    expect((await store.consume('{t}:b', FREE, 1)).source).toBe('primary');
+    expect(store.breaker.consecutiveFailures).toBe(1);
+    await store.consume('{t}:b', FREE, 1);
+    expect(store.breaker.state).toBe('open');
+  });
+});
+
+describe('ResilientStore with a failing primary', () => {
+  it('answers from the fallback at once and counts the failure', async () => {
+    const { store, primary, failures, log } = setup();
+    primary.mode = 'fail';
+    const r = await store.consume('{t}:b', FREE, 1);
+    expect(r).toMatchObject({ allowed: true, remaining: 9, source: 'fallback' });
+    expect(store.breaker.consecutiveFailures).toBe(1);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ operation: 'consume', timedOut: false });
+    expect(failures[0]?.error).toEqual(new Error('primary consume failed'));
+    expect(log.lines.some((l) => l.level === 'warn' && l.obj.operation === 'consume')).toBe(true);
+  });
+
+  it('opens the breaker at the threshold and then stops calling the primary', async () => {
+    const { store, primary } = setup();
+    primary.mode = 'fail';
+    for (let i = 0; i < 3; i++) await store.consume('{t}:b', FREE, 1);
+    expect(store.breaker.state).toBe('open');
+    expect(primary.calls.consume).toBe(3);
+    const r = await store.consume('{t}:b', FREE, 1);
+    expect(r.source).toBe('fallback');
+    expect(r.remaining).toBe(6);
+    expect(primary.calls.consume).toBe(3);
+  });
+
+  it('enforces limits in the fallback: a store error never admits more than the quota', async () => {
+    const { store, primary } = setup();
+    primary.mode = 'fail';
+    const results = [];
+    for (let i = 0; i < 11; i++) results.push(await store.consume('{t}:b', FREE, 1));
+    expect(results.filter((r) => r.allowed)).toHaveLength(10);
+    expect(results[10]).toMatchObject({ allowed: false, source: 'fallback', retryAfterMs: 200 });
+  });
+
+  it('never turns a store error into a denial by itself', async () => {
+    for (const failMode of ['fallback', 'open'] as const) {
+      const { store, primary } = setup({ failMode });
+      primary.mode = 'fail';
+      for (let i = 0; i < 5; i++) {
+        const r = await store.consume(`{tenant-${i}}:b`, FREE, 10);
+        expect(r.allowed).toBe(true);
+      }
+    }
+  });
+
+  it('divides every limit by fallbackShare in the fallback', async () => {
+    const { store, primary } = setup({ fallbackShare: 4 });
+    primary.mode = 'fail';
+    const a = await store.consume('{t}:b', FREE, 1);
+    const b = await store.consume('{t}:b', FREE, 1);
+    const c = await store.consume('{t}:b', FREE, 1);
+    expect([a.allowed, b.allowed, c.allowed]).toEqual([true, true, false]);
+    expect(a.limit).toBe(2);
+    // rate 5 / 4 = 1.25 per second: one token every 800 ms.
+    expect(c.retryAfterMs).toBe(800);
+    const leases = await Promise.all([1, 2, 3].map(() => store.acquire('{t}:c', 10, 60_000)));
+    expect(leases.map((l) => l.allowed)).toEqual([true, true, false]);
+    expect(leases[2]?.limit).toBe(2);
+  });
+
+  it('never divides a limit below 1', async () => {
+    const { store, primary } = setup({ fallbackShare: 50 });
+    primary.mode = 'fail';
+    const r = await store.consume('{t}:b', FREE, 1);
+    expect(r).toMatchObject({ allowed: true, limit: 1 });
+  });
+
+  it('does not divide limits while the primary answers', async () => {
+    const { store } = setup({ fallbackShare: 4 });
+    expect((await store.consume('{t}:b', FREE, 1)).limit).toBe(10);
+  });
+
+  it('with failMode open admits with source fail-open', async () => {
+    const { store, primary } = setup({ failMode: 'open' });
+    primary.mode = 'fail';
+    for (let i = 0; i < 20; i++) {
+      expect(await store.consume('{t}:b', FREE, 5)).toEqual({ allowed: true, limit: 10, remaining: 10, retryAfterMs: 0, resetAfterMs: 0, source: 'fail-open' });
+    }
+    const lease = await store.acquire('{t}:c', 1, 60_000);
+    expect(lease).toEqual({ allowed: true, active: 0, limit: 1 });
+  });
+
+  it('with failMode closed refuses with StoreUnavailableError', async () => {
+    const { store, primary } = setup({ failMode: 'closed' });
+    primary.mode = 'fail';
+    const error = await rejected(store.consume('{t}:b', FREE, 1));
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as StoreUnavailableError).code).toBe('ERR_AURUM_STORE_UNAVAILABLE');
+    expect(await rejected(store.acquire('{t}:c', 1, 60_000))).toBeInstanceOf(StoreUnavailableError);
+    expect(store.breaker.consecutiveFailures).toBe(2);
+  });
+
+  it('rethrows InvalidArgumentError from the primary without counting it', async () => {
+    const { store, primary, failures, fallback } = setup();
+    primary.throwError = new InvalidArgumentError('cost must be a whole number >= 1, got 0');
+    for (let i = 0; i < 5; i++) expect(await rejected(store.consume('{t}:b', FREE, 1))).toBeInstanceOf(InvalidArgumentError);
+    expect(await rejected(store.acquire('{t}:c', 1, 1000))).toBeInstanceOf(InvalidArgumentError);
+    expect(store.breaker.state).toBe('closed');
+    expect(store.breaker.consecutiveFailures).toBe(0);
+    expect(store.breaker.totalFailures).toBe(0);
+    expect(failures).toHaveLength(0);
+    expect((await fallback.inspect('{t}:b', FREE)).remaining).toBe(10);
+  });
+
+  it('an InvalidArgumentError during a probe does not use up the probe', async () => {
+    const { store, primary, clock } = setup();
+    primary.mode = 'fail';
+    for (let i = 0; i < 3; i++) await store.consume('{t}:b', FREE, 1);
+    clock.advance(1000);
+    primary.mode = 'ok';
+    primary.throwError = new InvalidArgumentError('bad cost');
+    expect(await rejected(store.consume('{t}:b', FREE, 1))).toBeInstanceOf(InvalidArgumentError);
+    primary.throwError = undefined;
+    const r = await store.consume('{t}:b', FREE, 1);
+    expect(r.source).toBe('primary');
+    expect(store.breaker.state).toBe('closed');
+  });
+
+  it('validates arguments itself in the fallback path', async () => {
+    const { store, primary } = setup();
+    primary.mode = 'fail';
+    for (let i = 0; i < 3; i++) await store.consume('{t}:b', FREE, 1);
+    expect(await rejected(store.consume('{t}:b', FREE, 0))).toBeInstanceOf(InvalidArgumentError);
+  });
+
+  it('survives a throwing onFailure hook', async () => {
+    const { store, primary } = setup({
+      onFailure: () => {
+        throw new Error('observer broke');
+      },
+    });
+    primary.mode = 'fail';
+    expect((await store.consume('{t}:b', FREE, 1)).source).toBe('fallback');
+  });
+});
+
+describe('ResilientStore with a primary that hangs forever', () => {
+  it('never holds a call longer than timeoutMs and answers from the fallback', async () => {
+    const { store, primary, failures } = setup();
+    primary.mode = 'hang';
+    const { value, ms } = await timed(() => store.consume('{t}:b', FREE, 1));
+    expect(value).toMatchObject({ allowed: true, source: 'fallback' });
+    expect(ms).toBeGreaterThanOrEqual(TIMEOUT - 2);
+    expect(ms).toBeLessThan(TIMEOUT + MARGIN);
+    expect(failures[0]?.timedOut).toBe(true);
+    expect(failures[0]?.error).toBeInstanceOf(StoreTimeoutError);
+    expect(failures[0]?.error).toMatchObject({ timeoutMs: TIMEOUT });
+  });
+
+  it('counts timeouts toward the breaker; once open, calls no longer wait at all', async () => {
+    const { store, primary } = setup();
+    primary.mode = 'hang';
+    for (let i = 0; i < 3; i++) await store.consume('{t}:b', FREE, 1);
+    expect(store.breaker.state).toBe('open');
+    const { value, ms } = await timed(() => store.consume('{t}:b', FREE, 1));
+    expect(value.source).toBe('fallback');
+    expect(ms).toBeLessThan(TIMEOUT);
+    expect(primary.calls.consume).toBe(3);
+  });
+
+  it('bounds every other operation by the timeout too', async () => {
+    const { store, primary } = setup();
+    primary.mode = 'hang';
+    const ops: Array<[string, () => Promise<unknown>]> = [
+      ['acquire', () => store.acquire('{t}:c', 5, 60_000)],
+      ['release', () => store.release('{t}:c', 'some-lease')],
+      ['inspect', () => store.inspect('{t}:b', FREE)],
+      ['countLeases', () => store.countLeases('{t}:c')],
+      ['reset', () => store.reset('{t}:b').catch((e: unknown) => e)],
+      ['ping', () => store.ping().catch((e: unknown) => e)],
+    ];
+    for (const [name, op] of ops) {
+      const { ms } = await timed(op);
+      expect(ms, name).toBeLessThan(TIMEOUT + MARGIN);
+    }
+  });
+
+  it('ping rejects with StoreTimeoutError', async () => {
+    const { store, primary } = setup();
+    primary.mode = 'hang';
+    expect(await rejected(store.ping())).toBeInstanceOf(StoreTimeoutError);
+  });
+
+  it('closes again after the reset timeout when the primary recovers', async () => {
+    const { store, primary, clock } = setup();
+    primary.mode = 'hang';
+    for (let i = 0; i < 3; i++) await store.consume('{t}:b', FREE, 1);
+    clock.advance(1000);
+    primary.mode = 'ok';
+    expect((await store.consume('{t}:b', FREE, 1)).source).toBe('primary');
+    expect(store.breaker.state).toBe('closed');
+  });
+
+  it('re-opens when the probe times out as well', async () => {
+    const { store, primary, clock } = setup();
+    primary.mode = 'hang';
+    for (let i = 0; i < 3; i++) await store.consume('{t}:b', FREE, 1);
+    clock.advance(1000);
+    expect((await store.consume('{t}:b', FREE, 1)).source).toBe('fallback');
+    expect(store.breaker.state).toBe('open');
+    expect(primary.calls.consume).toBe(4);
+  });
+});
+
+describe('ResilientStore leases', () => {
+  it('releases a lease acquired from the fallback to the fallback, even after the primary recovers', async () => {
+    const { store, primary, fallback } = setup();
+    primary.mode = 'fail';
+    const lease = await store.acquire('{t}:c', 5, 60_000);
+    expect(lease.allowed).toBe(true);
+    expect(lease.leaseId).toMatch(/^fb:/);
+    expect(await fallback.countLeases('{t}:c')).toBe(1);
+    primary.mode = 'ok';
+    await store.release('{t}:c', lease.leaseId as string);
+    expect(await fallback.countLeases('{t}:c')).toBe(0);
+    expect(primary.calls.release).toBeUndefined();
+  });
+
+  it('releases a primary lease to the primary even while the breaker is open', async () => {
+    const { store, primary } = setup();
+    const lease = await store.acquire('{t}:c', 5, 60_000);
+    expect(lease.leaseId).not.toMatch(/^fb:/);
+    expect(await primary.inner.countLeases('{t}:c')).toBe(1);
+    store.breaker.open();
+    await store.release('{t}:c', lease.leaseId as string);
+    expect(await primary.inner.countLeases('{t}:c')).toBe(0);
+  });
+
+  it('swallows (and reports) a failed release', async () => {
+    const { store, primary, failures } = setup();
+    primary.mode = 'fail';
+    await expect(store.release('{t}:c', 'x')).resolves.toBeUndefined();
+    expect(failures.map((f) => f.operation)).toEqual(['release']);
+    expect(store.breaker.consecutiveFailures).toBe(0);
+  });
+
+  it('reports a denied fallback acquire without a lease id', async () => {
+    const { store, primary } = setup();
+    primary.mode = 'fail';
+    await store.acquire('{t}:c', 1, 60_000);
+    const denied = await store.acquire('{t}:c', 1, 60_000);
+    expect(denied).toEqual({ allowed: false, active: 1, limit: 1 });
+  });
+});
+
+describe('ResilientStore reads, reset, close', () => {
+  it('reads through the primary while closed and from the fallback while open', async () => {
+    const { store, primary, fallback } = setup();
+    await primary.inner.consume('{t}:b', FREE, 4);
+    await fallback.consume('{t}:b', FREE, 1);
+    expect((await store.inspect('{t}:b', FREE)).remaining).toBe(6);
+    store.breaker.open();
+    expect((await store.inspect('{t}:b', FREE)).remaining).toBe(9);
+    expect(await store.countLeases('{t}:c')).toBe(0);
+    expect(primary.calls.inspect).toBe(1);
+  });
+
+  it('falls back for a failed read without counting it against the breaker', async () => {
+    const { store, primary, fallback, failures } = setup();
+    await fallback.acquire('{t}:c', 5, 60_000);
+    primary.mode = 'fail';
+    expect(await store.countLeases('{t}:c')).toBe(1);
+    expect(failures.map((f) => f.operation)).toEqual(['countLeases']);
+    expect(store.breaker.consecutiveFailures).toBe(0);
+  });
+
+  it('inspects the fallback with the shared policy', async () => {
+    const { store } = setup({ fallbackShare: 2 });
+    store.breaker.open();
+    expect(await store.inspect('{t}:b', FREE)).toEqual({ limit: 5, remaining: 5, resetAfterMs: 0 });
+  });
+
+  it('reset clears both stores', async () => {
+    const { store, primary, fallback } = setup();
+    await primary.inner.consume('{t}:b', FREE, 4);
+    await fallback.consume('{t}:b', FREE, 4);
+    await store.reset('{t}:b');
+    expect((await primary.inner.inspect('{t}:b', FREE)).remaining).toBe(10);
+    expect((await fallback.inspect('{t}:b', FREE)).remaining).toBe(10);
+  });
+
+  it('reset rejects with StoreUnavailableError when the primary fails, after clearing the fallback', async () => {
+    const { store, primary, fallback } = setup();
+    await fallback.consume('{t}:b', FREE, 4);
+    primary.mode = 'fail';
+    const error = await rejected(store.reset('{t}:b'));
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).cause).toBeInstanceOf(Error);
+    expect((await fallback.inspect('{t}:b', FREE)).remaining).toBe(10);
+  });
+
+  it('close closes the primary, and the fallback only when it created it', async () => {
+    const { store, primary, fallback } = setup();
+    await store.close();
+    expect(await rejected(primary.inner.ping())).toBeDefined();
+    await expect(fallback.ping()).resolves.toBeUndefined();
+
+    const clock = new FakeClock();
+    const own = new ResilientStore({ primary: new ScriptedStore(clock), clock });
+    await own.close();
+    expect(await rejected(own.fallback.ping())).toMatchObject({ code: 'ERR_AURUM_CLOSED' });
+  });
+});
+
+describe('ResilientStore options', () => {
+  it('uses a breaker instance when given one', () => {
+    const clock = new FakeClock();
+    const breaker = new CircuitBreaker({ clock });
+    const store = new ResilientStore({ primary: new ScriptedStore(clock), breaker, clock });
+    expect(store.breaker).toBe(breaker);
+  });
+
+  it('has the documented defaults', () => {
+    const clock = new FakeClock();
+    const store = new ResilientStore({ primary: new ScriptedStore(clock), clock });
+    expect([store.timeoutMs, store.failMode, store.fallbackShare]).toEqual([100, 'fallback', 1]);
+    expect(store.fallback).toBeInstanceOf(MemoryStore);
+  });
+
+  it('rejects bad options, all at once', () => {
+    const error = thrown(
+      () =>
+        new ResilientStore({
+          primary: undefined as unknown as ScriptedStore,
+          timeoutMs: 0,
+          failMode: 'maybe' as 'open',
+          fallbackShare: 1.5,
+        }),
+    );
+    expect(error).toBeInstanceOf(RateLimitConfigError);
+    expect(issueKeys(error).sort()).toEqual(['failMode', 'fallbackShare', 'primary', 'timeoutMs']);
+  });
+
+  it('rejects breaker options through the breaker', () => {
+    const clock = new FakeClock();
+    expect(issueKeys(thrown(() => new ResilientStore({ primary: new ScriptedStore(clock), breaker: { failureThreshold: 0 } })))).toEqual([
+      'circuitBreaker.failureThreshold',
+    ]);
+  });
+});
+
+describe('ResilientStore blocked-until cache', () => {
+  async function exhaust(store: ResilientStore, key = '{t}:b') {
+    for (let i = 0; i < 10; i++) await store.consume(key, FREE, 1);
+    return store.consume(key, FREE, 1);
+  }
+
+  it('answers a key the primary just denied locally, without a round trip, until a token is back', async () => {
+    const { store, primary, clock } = setup();
+    const denied = await exhaust(store);
+    expect(denied).toMatchObject({ allowed: false, source: 'primary', retryAfterMs: 200 });
+    const calls = primary.calls.consume;
+    const cached = await store.consume('{t}:b', FREE, 1);
+    expect(cached).toEqual({ allowed: false, limit: 10, remaining: 0, retryAfterMs: 199, resetAfterMs: 2000, source: 'blocked-cache' });
+    expect(primary.calls.consume).toBe(calls);
+    clock.advance(150);
+    expect(await store.consume('{t}:b', FREE, 1)).toMatchObject({ allowed: false, source: 'blocked-cache', retryAfterMs: 49, resetAfterMs: 1850 });
+    clock.advance(49);
+    // The cache lets go a little early (never late): the primary decides again.
+    expect(await store.consume('{t}:b', FREE, 1)).toMatchObject({ allowed: false, source: 'primary', retryAfterMs: 1 });
+    clock.advance(1);
+    expect(await store.consume('{t}:b', FREE, 1)).toMatchObject({ allowed: true, source: 'primary' });
+  });
+
+  it('adds the extra wait of a larger cost to a cached answer', async () => {
+    const { store } = setup();
+    await exhaust(store);
+    expect(await store.consume('{t}:b', FREE, 3)).toMatchObject({ source: 'blocked-cache', retryAfterMs: 599 });
+    expect(await store.consume('{t}:b', FREE, 11)).toMatchObject({ source: 'blocked-cache', reason: 'cost_exceeds_burst' });
+  });
+
+  it('keeps keys apart', async () => {
+    const { store } = setup();
+    await exhaust(store, '{a}:b');
+    expect(await store.consume('{b}:b', FREE, 1)).toMatchObject({ allowed: true, source: 'primary' });
+  });
+
+  it('does not cache a denial that leaves tokens, one for a cost above the burst, or a very short wait', async () => {
+    const leftover = setup();
+    for (let i = 0; i < 8; i++) await leftover.store.consume('{t}:b', FREE, 1);
+    expect(await leftover.store.consume('{t}:b', FREE, 3)).toMatchObject({ allowed: false, remaining: 2, source: 'primary' });
+    expect((await leftover.store.consume('{t}:b', FREE, 3)).source).toBe('primary');
+
+    const tooBig = setup();
+    expect((await tooBig.store.consume('{t}:b', FREE, 11)).reason).toBe('cost_exceeds_burst');
+    expect(await tooBig.store.consume('{t}:b', FREE, 1)).toMatchObject({ allowed: true, source: 'primary' });
+
+    const fast = setup();
+    const policy = { rate: 1000, burst: 1 };
+    await fast.store.consume('{t}:b', policy, 1);
+    expect(await fast.store.consume('{t}:b', policy, 1)).toMatchObject({ allowed: false, retryAfterMs: 1, source: 'primary' });
+    expect((await fast.store.consume('{t}:b', policy, 1)).source).toBe('primary');
+  });
+
+  it('is off with blockedCache: false', async () => {
+    const { store } = setup({ blockedCache: false });
+    await exhaust(store);
+    expect((await store.consume('{t}:b', FREE, 1)).source).toBe('primary');
+  });
+
+  it('is dropped by reset and by clearLocal', async () => {
+    const { store } = setup();
+    await exhaust(store);
+    await store.reset('{t}:b');
+    expect(await store.consume('{t}:b', FREE, 1)).toMatchObject({ allowed: true, source: 'primary' });
+
+    const other = setup();
+    await exhaust(other.store);
+    await other.store.clearLocal('{t}:b');
+    expect(await other.store.consume('{t}:b', FREE, 1)).toMatchObject({ allowed: false, source: 'primary' });
+  });
+
+  it('still validates arguments for a cached key', async () => {
+    const { store } = setup();
+    await exhaust(store);
+    expect(await rejected(store.consume('{t}:b', FREE, 0))).toBeInstanceOf(InvalidArgumentError);
+    expect(await rejected(store.consume('{t}:b', { rate: Number.NaN, burst: 10 }, 1))).toBeInstanceOf(InvalidArgumentError);
+  });
+
+  it('never changes a decision: same answers as the primary alone, and never a later retry time', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ rate: fc.oneof(fc.integer({ min: 1, max: 200 }), fc.double({ min: 0.1, max: 2000, noNaN: true })), burst: fc.integer({ min: 1, max: 8 }) }),
+        fc.array(fc.record({ wait: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 400 })), cost: fc.integer({ min: 1, max: 10 }) }), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        async (policy, steps) => {
+          const { store, clock } = setup();
+          const reference = new MemoryStore({ clock, sweepIntervalMs: 0 });
+          for (const step of steps) {
+            clock.advance(step.wait);
+            const got = await store.consume('{t}:b', policy, step.cost);
+            const want = await reference.consume('{t}:b', policy, step.cost);
+            expect(got.allowed).toBe(want.allowed);
+            expect(got.reason).toBe(want.reason);
+            if (got.source === 'blocked-cache') {
+              expect(got.retryAfterMs).toBeLessThanOrEqual(want.retryAfterMs);
+              expect(got.retryAfterMs).toBeGreaterThanOrEqual(want.retryAfterMs - 2);
+            } else {
+              expect(got).toEqual({ ...want, source: 'primary' });
+            }
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe('ResilientStore during a cold start', () => {
+  it('answers from the fallback without calling the primary or counting failures', async () => {
+    const { store, primary, failures } = setup();
+    primary.starting = true;
+    expect(await store.consume('{t}:b', FREE, 1)).toMatchObject({ allowed: true, source: 'fallback' });
+    const lease = await store.acquire('{t}:c', 5, 60_000);
+    expect(lease.leaseId).toMatch(/^fb:/);
+    expect(primary.calls.consume).toBeUndefined();
+    expect(primary.calls.acquire).toBeUndefined();
+    expect(store.breaker.totalFailures).toBe(0);
+    expect(failures).toHaveLength(0);
+    primary.starting = false;
+    expect((await store.consume('{t}:b', FREE, 1)).source).toBe('primary');
+  });
+
+  it('respects failMode while starting', async () => {
+    const { store, primary } = setup({ failMode: 'closed' });
+    primary.starting = true;
+    expect(await rejected(store.consume('{t}:b', FREE, 1))).toBeInstanceOf(StoreUnavailableError);
+  });
+});
