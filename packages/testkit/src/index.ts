@@ -3,3 +3,4 @@ export { FakeClock } from './fake-clock.js';
 export { request, type TestRequest, type TestResponse, waitFor } from './http-client.js';
 export { describeStoreConformance, type StoreConformanceOptions } from './store-conformance.js';
 export { freePort, hasRedisServer, type RedisCluster, type RedisServer, startRedisCluster, startRedisServer, type StartRedisOptions } from './redis-server.js';
+export { type RedisStoreFactory, useRedisStores } from './redis-store-factory.js';
