@@ -26,6 +26,10 @@ export interface HttpRequestInfo<Req> {
   readonly ip?: string;
   /** The framework's own request, handed to `resolveTenant`, `skip` and `cost`. */
   readonly raw: Req;
+  /** Cost from the framework's route configuration (`@RateLimit({ cost })`, Fastify route `config`); beats the `cost` option and route rules. */
+  readonly cost?: number;
+  /** Separate bucket from the framework's route configuration; beats route rules. */
+  readonly bucket?: string;
 }
 
 /** What the adapter must do next. */
@@ -92,11 +96,12 @@ export class HttpRateLimiter<Req = unknown> {
       if (config.skip && (await config.skip(req.raw))) return CONTINUE;
       const subject = await this.identify(req);
       if (!('key' in subject)) return subject;
-      const cost = config.cost?.(req.raw);
+      const cost = req.cost ?? config.cost?.(req.raw);
       const decision = await manager.checkRateLimit(subject, req.url, {
         method: req.method,
         ...(req.route !== undefined && { route: req.route }),
         ...(cost !== undefined && { cost }),
+        ...(req.bucket !== undefined && { bucket: req.bucket }),
       });
       if (decision.metadata.skipped) return CONTINUE;
       const headers = rateLimitHeaders(decision, config.headers);

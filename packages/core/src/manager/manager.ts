@@ -19,6 +19,8 @@ import { BoundedMap } from '../util/lru.js';
 import type { ConcurrencySlot, RateLimitDecision, RateLimitMetadata } from './decision.js';
 import { anonymousSubject, bucketKey, leaseKey, type Subject, tenantSubject } from './subject.js';
 
+const BUCKET_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
 /** Per-call options of {@link RateLimitManager.checkRateLimit}. */
 export interface CheckOptions {
   /** Tokens this request costs; beats route rules. */
@@ -203,6 +205,9 @@ export class RateLimitManager {
     const cost = options.cost ?? rule?.rule.cost ?? 1;
     if (!(Number.isSafeInteger(cost) && cost >= 1)) throw new InvalidArgumentError(`cost must be a whole number >= 1, got ${String(cost)}`);
     const bucket = options.bucket ?? rule?.rule.bucket ?? 'default';
+    if (options.bucket !== undefined && !BUCKET_NAME.test(options.bucket)) {
+      throw new InvalidArgumentError(`bucket must match ${BUCKET_NAME}, got ${JSON.stringify(options.bucket)}`);
+    }
     const quota = this.quotaOf(subject, tier);
     const bucketQuota = (rule?.rule.bucket === bucket && rule.rule.quota && quotaForTier(rule.rule.quota, tier)) || quota;
     const factor = this.loadMonitor ? loadFactor(this.loadMonitor.load, this.config.load.threshold, this.config.load.minFactor, quota.priorityBoost) : 1;
