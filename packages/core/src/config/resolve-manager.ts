@@ -3,7 +3,7 @@ import { type Clock, systemClock, systemTimers, type Timers } from '../clock.js'
 import { RateLimitConfigError } from '../errors.js';
 import { type Logger, silentLogger } from '../observe/logger.js';
 import type { RateLimitObserver } from '../observe/observer.js';
-import type { RouteRule } from '../routing/route-rules.js';
+import { BUCKET_NAME, type RouteRule } from '../routing/route-rules.js';
 import type { FailMode } from '../store/resilient-store.js';
 import type { RateLimitStore } from '../store/types.js';
 import { tenantIdProblem, type TenantIdRules } from '../tenant/tenant-id.js';
@@ -43,7 +43,6 @@ export interface ResolvedManagerConfig {
 }
 
 const ROUTE_KEYS = ['path', 'method', 'cost', 'bucket', 'quota', 'shadow', 'skip'];
-const BUCKET_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Reads the environment (unless `env: false`), merges code options over it, validates everything. */
 export function resolveManagerConfig(options: RateLimitManagerOptions = {}, extraKeys: readonly string[] = []): ResolvedManagerConfig {

@@ -7,7 +7,7 @@ import { ClosedError, InvalidArgumentError, RateLimitConfigError, StoreUnavailab
 import { eventLoopUtilization, LoadMonitor, loadFactor } from '../load/load-monitor.js';
 import { type RateLimitObserver, safely } from '../observe/observer.js';
 import { normalizePath, pathLabel } from '../routing/path.js';
-import { type BucketQuota, type CompiledRouteRule, compileRouteRules, matchRouteRule } from '../routing/route-rules.js';
+import { BUCKET_NAME, type BucketQuota, type CompiledRouteRule, compileRouteRules, matchRouteRule } from '../routing/route-rules.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { ResilientStore, type SourcedConsumeResult } from '../store/resilient-store.js';
 import type { FleetEvent, FleetSync } from '../store/fleet.js';
@@ -18,8 +18,6 @@ import { type TenantOverride, type TenantQuotaConfig, type Tier, TIERS } from '.
 import { BoundedMap } from '../util/lru.js';
 import type { ConcurrencySlot, RateLimitDecision, RateLimitMetadata } from './decision.js';
 import { anonymousSubject, bucketKey, leaseKey, type Subject, tenantSubject } from './subject.js';
-
-const BUCKET_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Per-call options of {@link RateLimitManager.checkRateLimit}. */
 export interface CheckOptions {

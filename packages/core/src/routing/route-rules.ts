@@ -1,5 +1,8 @@
 import type { Tier } from '../tiers.js';
 
+/** Names of separate buckets: short, and safe inside store keys. */
+export const BUCKET_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
 /** Rate and burst for a route bucket. */
 export interface BucketQuota {
   requestsPerSecond: number;
