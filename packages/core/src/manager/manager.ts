@@ -211,6 +211,8 @@ export class RateLimitManager {
     const factor = this.loadMonitor ? loadFactor(this.loadMonitor.load, this.config.load.threshold, this.config.load.minFactor, quota.priorityBoost) : 1;
     const policy: BucketPolicy = { rate: bucketQuota.requestsPerSecond * factor, burst: bucketQuota.burstSize };
 
+    // Timed only when someone listens: two clock reads are a real share of a memory decision.
+    const started = this.observer?.onDecision ? performance.now() : 0;
     const result = (await this.store.consume(bucketKey(subject, bucket), policy, cost)) as SourcedConsumeResult;
     const shadow = this.config.shadow || rule?.rule.shadow === true;
     const exceeded = !result.allowed;
@@ -240,7 +242,10 @@ export class RateLimitManager {
       ...(reason && { reason }),
     };
     this.remember(subject, tier, bucket, allowed);
-    safely(() => this.observer?.onDecision?.({ ...metadata, allowed, path: route }));
+    if (this.observer?.onDecision) {
+      const durationMs = performance.now() - started;
+      safely(() => this.observer?.onDecision?.({ ...metadata, allowed, path: route, durationMs }));
+    }
     return { allowed, retryAfter: allowed ? 0 : Math.max(1, Math.ceil(result.retryAfterMs / 1000)), metadata };
   }
 

@@ -22,6 +22,11 @@ export interface DecisionEvent {
   readonly retryAfterMs: number;
   /** Effective-rate multiplier applied for load, 1 when unloaded. */
   readonly loadFactor: number;
+  /** Milliseconds until the bucket is full again (its window is active until then). */
+  readonly resetAfterMs: number;
+  /** Time the store took to decide, in ms. */
+  readonly durationMs: number;
+  readonly reason?: string;
 }
 
 /** One concurrency-slot attempt. */
