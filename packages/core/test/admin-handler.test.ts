@@ -169,11 +169,28 @@ describe('admin routes', () => {
     expect((error.issues as Array<{ key: string }>).map((i) => i.key).sort()).toEqual(['quota.burstSize', 'quota.tier']);
   });
 
-  it('DELETE /tenants/:id/override removes it and says whether there was one', async () => {
+  it('DELETE /tenants/:id/override removes it, and answers 404 when there is none', async () => {
     const { call, manager } = setup();
     await manager.setTenantOverride('acme', { burstSize: 2 });
     expect((await call('DELETE', '/tenants/acme/override')).json).toEqual({ tenantId: 'acme', removed: true });
-    expect((await call('DELETE', '/tenants/acme/override')).json).toEqual({ tenantId: 'acme', removed: false });
+    const again = await call('DELETE', '/tenants/acme/override');
+    expect(again.status).toBe(404);
+    expect((again.json.error as Record<string, unknown>).type).toBe('https://aurum.api/errors/not_found');
+  });
+
+  it('answers 404 for a tenant never seen (status and reset), 200 once it has been', async () => {
+    const { call, manager } = setup();
+    for (const [method, path] of [
+      ['GET', '/tenants/ghost'],
+      ['DELETE', '/tenants/ghost/reset'],
+    ] as const) {
+      const res = await call(method, path);
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect((res.json.error as Record<string, unknown>).type).toBe('https://aurum.api/errors/unknown_tenant');
+    }
+    await manager.checkRateLimit('ghost');
+    expect((await call('GET', '/tenants/ghost')).status).toBe(200);
+    expect((await call('DELETE', '/tenants/ghost/reset')).status).toBe(200);
   });
 
   it('POST /circuit-breaker/reset closes the breaker', async () => {
@@ -224,7 +241,8 @@ describe('admin routes', () => {
   it('answers 503 when the store cannot be reset', async () => {
     const clock = new FakeClock();
     const store = new ScriptedStore(clock);
-    const { call } = setup({ store, clock, storeTimeoutMs: 20 });
+    const { call, manager } = setup({ store, clock, storeTimeoutMs: 20 });
+    await manager.checkRateLimit('acme');
     store.mode = 'fail';
     const res = await call('DELETE', '/tenants/acme/reset');
     expect(res.status).toBe(503);

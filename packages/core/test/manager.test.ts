@@ -381,6 +381,7 @@ describe('status, reset and reports', () => {
     const status = await m.getTenantStatus('acme');
     expect(status).toEqual({
       tenantId: 'acme',
+      known: true,
       tier: 'free',
       quota: { ...DEFAULT_TIER_QUOTAS.free, priorityBoost: 2 },
       overridden: true,
@@ -398,7 +399,15 @@ describe('status, reset and reports', () => {
 
   it('getTenantStatus of an unseen tenant shows a full bucket', async () => {
     const { m } = setup();
-    expect(await m.getTenantStatus('new')).toMatchObject({ remaining: 10, activeWindows: 0, lastSeen: null, allowed: 0, denied: 0, overridden: false });
+    expect(await m.getTenantStatus('new')).toMatchObject({
+      known: false,
+      remaining: 10,
+      activeWindows: 0,
+      lastSeen: null,
+      allowed: 0,
+      denied: 0,
+      overridden: false,
+    });
   });
 
   it('resetTenant forgets buckets (route buckets too), leases and the cached tier', async () => {
@@ -461,7 +470,20 @@ describe('status, reset and reports', () => {
       consecutiveFailures: 0,
       systemLoad: 0,
       activeTenants: 1,
+      storeLatencyMs: expect.any(Number),
     });
+    expect(m.readiness()).toEqual({ ready: true, circuitBreaker: 'closed' });
+  });
+
+  it('stays ready while the breaker is open (the fallback serves) unless failMode is closed', async () => {
+    const open = setup();
+    open.m.breaker.open();
+    expect(open.m.readiness()).toMatchObject({ ready: true, circuitBreaker: 'open' });
+    const strict = setup({ failMode: 'closed' });
+    strict.m.breaker.open();
+    expect(strict.m.readiness()).toMatchObject({ ready: false, circuitBreaker: 'open' });
+    await strict.m.close();
+    expect(strict.m.readiness()).toMatchObject({ ready: false, reason: 'closed' });
   });
 });
 

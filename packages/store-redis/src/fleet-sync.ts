@@ -105,6 +105,12 @@ export class RedisFleetSync implements FleetSync {
     return out;
   }
 
+  async lastSeen(tenantId: string): Promise<number | undefined> {
+    await this.flushSeen();
+    const score = await this.client.zscore(this.tenantsKey, tenantId);
+    return score === null ? undefined : Number(score);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.pollTimer !== undefined) this.timers.clearInterval(this.pollTimer);

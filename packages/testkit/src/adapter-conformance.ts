@@ -276,6 +276,12 @@ export function describeAdapterConformance(suite: AdapterConformanceOptions): vo
         expect((await request(app.url, `${prefix}/health`, { headers: auth })).json).toMatchObject({ status: 'ok', circuitBreaker: 'closed' });
         expect((await request(app.url, `${prefix}/circuit-breaker/reset`, { method: 'POST', headers: auth })).json).toEqual({ circuitBreaker: 'closed' });
         expect((await request(app.url, `${prefix}/tenants/bad%7Bid%7D`, { headers: auth })).status).toBe(400);
+        expect((await request(app.url, `${prefix}/tenants/${tenant('never-seen')}`, { headers: auth })).status).toBe(404);
+        expect((await request(app.url, `${prefix}/tenants/${tenant('never-seen')}/reset`, { method: 'DELETE', headers: auth })).status).toBe(404);
+        expect((await request(app.url, `${prefix}/tenants/${id}/override`, { method: 'DELETE', headers: auth })).status).toBe(404);
+        const badField = await request(app.url, `${prefix}/tenants/${id}/override`, { method: 'PUT', headers: auth, body: { burstSize: 2.5 } });
+        expect(badField.status).toBe(400);
+        expect(JSON.stringify(badField.json)).toContain('burstSize');
         expect((await request(app.url, `${prefix}/nope`, { headers: auth })).status).toBe(404);
       });
 

@@ -24,6 +24,8 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 const fail = (status: number, type: string, title: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
   json(status, { error: { type: `https://aurum.api/errors/${type}`, title, detail, ...extra } }, headers);
 
+const unknownTenant = (tenantId: string) => fail(404, 'unknown_tenant', 'Unknown Tenant', `tenant ${tenantId} has not been seen and has no override`);
+
 /**
  * The admin API, framework-agnostic: method, path and headers in; status, headers and JSON out.
  * Every request is refused unless a token or an `authorize` function is configured.
@@ -41,12 +43,20 @@ export class AdminHandler {
     const id = '([^/]+)';
     this.routes = [
       { method: 'GET', pattern: /^\/tenants$/, run: async () => json(200, { tenants: await m.getAllTenantStatus() }) },
-      { method: 'GET', pattern: new RegExp(`^/tenants/${id}$`), run: async (x) => json(200, await m.getTenantStatus(decode(x[1]))) },
+      {
+        method: 'GET',
+        pattern: new RegExp(`^/tenants/${id}$`),
+        run: async (x) => {
+          const status = await m.getTenantStatus(decode(x[1]));
+          return status.known ? json(200, status) : unknownTenant(status.tenantId);
+        },
+      },
       {
         method: 'DELETE',
         pattern: new RegExp(`^/tenants/${id}/reset$`),
         run: async (x) => {
           const tenantId = decode(x[1]);
+          if (!(await m.getTenantStatus(tenantId)).known) return unknownTenant(tenantId);
           await m.resetTenant(tenantId);
           return json(200, { tenantId, reset: true });
         },
@@ -67,7 +77,8 @@ export class AdminHandler {
         pattern: new RegExp(`^/tenants/${id}/override$`),
         run: async (x) => {
           const tenantId = decode(x[1]);
-          return json(200, { tenantId, removed: await m.removeTenantOverride(tenantId) });
+          if (!(await m.removeTenantOverride(tenantId))) return fail(404, 'not_found', 'Not Found', `tenant ${tenantId} has no override`);
+          return json(200, { tenantId, removed: true });
         },
       },
       {

@@ -5,6 +5,7 @@ import type { RateLimitManagerOptions } from '../config/options.js';
 import { type ResolvedManagerConfig, resolveManagerConfig } from '../config/resolve-manager.js';
 import { ClosedError, InvalidArgumentError, RateLimitConfigError, StoreUnavailableError } from '../errors.js';
 import { eventLoopUtilization, LoadMonitor, loadFactor } from '../load/load-monitor.js';
+import { type Logger, silentLogger } from '../observe/logger.js';
 import { type RateLimitObserver, safely } from '../observe/observer.js';
 import { normalizePath, pathLabel } from '../routing/path.js';
 import { BUCKET_NAME, type BucketQuota, type CompiledRouteRule, compileRouteRules, matchRouteRule } from '../routing/route-rules.js';
@@ -45,6 +46,8 @@ export interface TenantSummary {
 /** Detailed status of one tenant. */
 export interface TenantStatus {
   readonly tenantId: string;
+  /** Seen (here or fleet-wide), overridden, or holding state; the admin API answers 404 otherwise. */
+  readonly known: boolean;
   readonly tier: Tier;
   readonly quota: TenantQuotaConfig;
   readonly overridden: boolean;
@@ -69,6 +72,19 @@ export interface HealthReport {
   readonly consecutiveFailures: number;
   readonly systemLoad: number;
   readonly activeTenants: number;
+  /** Round trip of a store ping in ms, or `null` when it failed or timed out. */
+  readonly storeLatencyMs: number | null;
+}
+
+/** Answer of {@link RateLimitManager.readiness}, for Kubernetes readiness probes. */
+export interface Readiness {
+  /**
+   * False only when this instance cannot decide: closed, or the shared store is unavailable
+   * and `failMode` is `closed`. A Redis outage alone keeps it ready: the fallback serves.
+   */
+  readonly ready: boolean;
+  readonly reason?: string;
+  readonly circuitBreaker: CircuitState;
 }
 
 /** Quota configuration as `GET /quotas` shows it. */
@@ -111,6 +127,11 @@ export class RateLimitManager {
   /** Resolves once fleet-wide overrides are loaded from the shared store (at once without one). */
   readonly ready: Promise<void>;
   private closed = false;
+  /** Per-decision debug logs only when the logger would print them (pino's isLevelEnabled), never with the silent default. */
+  private get debug(): boolean {
+    const logger = this.config.logger as Logger & { isLevelEnabled?: (level: string) => boolean };
+    return logger !== silentLogger && (logger.isLevelEnabled?.('debug') ?? true);
+  }
 
   constructor(options: RateLimitManagerOptions = {}, extraOptionKeys: readonly string[] = []) {
     const config = resolveManagerConfig(options, extraOptionKeys);
@@ -242,6 +263,7 @@ export class RateLimitManager {
       ...(reason && { reason }),
     };
     this.remember(subject, tier, bucket, allowed);
+    if (this.debug) this.config.logger.debug({ ...metadata, allowed }, 'rate limit decision');
     if (this.observer?.onDecision) {
       const durationMs = performance.now() - started;
       safely(() => this.observer?.onDecision?.({ ...metadata, allowed, path: route, durationMs }));
@@ -288,17 +310,26 @@ export class RateLimitManager {
     const buckets = ['default', ...this.routeBuckets, ...(summary?.buckets ?? [])].filter((b, i, all) => all.indexOf(b) === i);
     const snapshots = await Promise.all(buckets.map((b) => this.store.inspect(bucketKey(subject, b), policy)));
     const main = snapshots[0] ?? { limit: quota.burstSize, remaining: quota.burstSize, resetAfterMs: 0 };
+    const activeWindows = snapshots.filter((s) => s.resetAfterMs > 0).length;
+    const activeConcurrency = await this.store.countLeases(leaseKey(subject));
+    const overridden = this.overrides.has(subject.tenantId);
+    let lastSeen = summary?.lastSeen ?? null;
+    if (this.fleet?.lastSeen) {
+      const fleetSeen = await this.fleet.lastSeen(subject.tenantId).catch(() => undefined);
+      if (fleetSeen !== undefined && (lastSeen === null || fleetSeen > lastSeen)) lastSeen = fleetSeen;
+    }
     return {
       tenantId: subject.tenantId,
+      known: lastSeen !== null || overridden || activeWindows > 0 || activeConcurrency > 0,
       tier,
       quota,
-      overridden: this.overrides.has(subject.tenantId),
+      overridden,
       limit: main.limit,
       remaining: main.remaining,
       resetAfterMs: main.resetAfterMs,
-      activeWindows: snapshots.filter((s) => s.resetAfterMs > 0).length,
-      activeConcurrency: await this.store.countLeases(leaseKey(subject)),
-      lastSeen: summary?.lastSeen ?? null,
+      activeWindows,
+      activeConcurrency,
+      lastSeen,
       allowed: summary?.allowed ?? 0,
       denied: summary?.denied ?? 0,
     };
@@ -358,13 +389,15 @@ export class RateLimitManager {
     if (issues.list.length > 0) throw new RateLimitConfigError(issues.list);
     const override = { ...quota };
     this.overrides.set(tenantId, override);
-    return this.tellFleet(() => this.fleet?.saveOverride(tenantId, override));
+    // "At once" includes this instance's cached denials, made under the old quota.
+    return this.clearLocalState(tenantId).then(() => this.tellFleet(() => this.fleet?.saveOverride(tenantId, override)));
   }
 
   /** Removes a tenant's override (here and fleet-wide); resolves to whether there was one. */
   async removeTenantOverride(tenantId: string): Promise<boolean> {
     assertTenantId(tenantId, this.config.tenantIdRules);
     const existed = this.overrides.delete(tenantId);
+    await this.clearLocalState(tenantId);
     await this.tellFleet(() => this.fleet?.saveOverride(tenantId, null));
     return existed;
   }
@@ -388,8 +421,13 @@ export class RateLimitManager {
     this.breaker.reset();
   }
 
-  /** Current health (no store round trip). */
+  /** Current health, including one store ping (bounded by the store timeout). */
   async health(): Promise<HealthReport> {
+    const started = performance.now();
+    const storeLatencyMs = await this.store.ping().then(
+      () => Math.round((performance.now() - started) * 1000) / 1000,
+      () => null,
+    );
     const state = this.breaker.state;
     return {
       status: state === 'closed' ? 'ok' : 'degraded',
@@ -399,7 +437,17 @@ export class RateLimitManager {
       consecutiveFailures: this.breaker.consecutiveFailures,
       systemLoad: this.loadMonitor?.load ?? 0,
       activeTenants: this.seen.size,
+      storeLatencyMs,
     };
+  }
+
+  /** Readiness for probes: see {@link Readiness}. No store round trip. */
+  readiness(): Readiness {
+    const circuitBreaker = this.breaker.state;
+    if (this.closed) return { ready: false, reason: 'closed', circuitBreaker };
+    if (this.config.failMode === 'closed' && circuitBreaker === 'open')
+      return { ready: false, reason: 'shared store unavailable and failMode is closed', circuitBreaker };
+    return { ready: true, circuitBreaker };
   }
 
   /** Releases the store. Idempotent. */
@@ -439,10 +487,14 @@ export class RateLimitManager {
     } else {
       this.tierResolver.clear(event.tenantId);
     }
-    // Local caches (blocked-until answers, fallback buckets) may contradict the change.
+    await this.clearLocalState(event.tenantId);
+  }
+
+  /** Drops local caches (blocked-until answers, fallback buckets) that may contradict a quota change or reset. */
+  private async clearLocalState(tenantId: string): Promise<void> {
     if (this.store instanceof ResilientStore) {
       const store = this.store;
-      await Promise.all(this.keysOf(tenantSubject(event.tenantId)).map((key) => store.clearLocal(key))).catch(() => {});
+      await Promise.all(this.keysOf(tenantSubject(tenantId)).map((key) => store.clearLocal(key))).catch(() => {});
     }
   }
 

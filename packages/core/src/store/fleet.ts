@@ -30,4 +30,6 @@ export interface FleetSync {
   recordSeen(tenantId: string, tier: Tier, at: number): void;
   /** Tenants seen fleet-wide, most recent first, at most `limit`. */
   listSeen(limit: number): Promise<SeenTenant[]>;
+  /** When a tenant was last seen fleet-wide (epoch ms), if it is in the index. */
+  lastSeen?(tenantId: string): Promise<number | undefined>;
 }
