@@ -50,7 +50,9 @@ export function describeAdapterConformance(suite: AdapterConformanceOptions): vo
         load: { enabled: false },
         clock,
         tierRules: [{ pattern: 'ent-*', tier: 'enterprise' }],
-        ...(store && { store }),
+        // A loaded CI box must not turn a slow Redis reply into a fallback decision here:
+        // these tests are about HTTP behaviour; the fault tests cover timeouts.
+        ...(store && { store, storeTimeoutMs: 2000 }),
         ...options,
       });
       running.push(app);
