@@ -21,6 +21,7 @@ export {
 } from './breaker/circuit-breaker.js';
 export { type Clock, systemClock, systemTimers, type Timers, unref } from './clock.js';
 export { ENV_PREFIX, ENV_VARS, loadConfigFromEnv, parseTrustProxy, REDIS_URL_VAR, type RateLimitEnvConfig } from './config/env.js';
+export { HTTP_OPTION_KEYS, MANAGER_OPTION_KEYS } from './config/options.js';
 export type {
   AdminOptions,
   AdminRequest,
