@@ -39,6 +39,7 @@ describe('checkRateLimit basics', () => {
       allowed: true,
       retryAfter: 0,
       metadata: {
+        allowed: true,
         tenantId: 'acme-corp',
         tier: 'free',
         anonymous: false,

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { TallyCounter, TallyCounter4, TallyGauge, TallyHistogram } from './tally.js';
 
 /** Metric names: the seed's six, then the ones operators need beyond them. */
 export const METRIC_NAMES = {
@@ -15,32 +16,34 @@ export const METRIC_NAMES = {
   concurrency: 'aurum_api_tenant_ratelimit_concurrency_total',
 } as const;
 
-/** Gets a metric already on `registry` (a second observer on one registry), or creates it. */
-function ensure<T>(registry: Registry, name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
+/** Gets a metric already on `registry` (a second observer on one registry), or registers a new one. */
+function ensure<T>(registry: Registry, name: string, create: () => T, register = true): T {
+  const existing = registry.getSingleMetric(name) as unknown as T | undefined;
+  if (existing) return existing;
+  const metric = create();
+  if (register) registry.registerMetric(metric as never);
+  return metric;
 }
 
-/** Builds (or finds) every metric on `registry`. `collectWindows` fills the active-windows gauge at scrape time. */
+/**
+ * Builds (or finds) every metric on `registry`. Per-decision metrics are tallies (see tally.ts);
+ * rare events use prom-client directly. `collectWindows` fills the active-windows gauge at scrape.
+ */
 export function createMetrics(registry: Registry, collectWindows: (gauge: Gauge<'tier'>) => void) {
   const registers = [registry];
+  const N = METRIC_NAMES;
   return {
     total: ensure(
       registry,
-      METRIC_NAMES.total,
-      () =>
-        new Counter({
-          name: METRIC_NAMES.total,
-          help: 'Rate limit decisions by result, route pattern, tenant (bounded) and tier',
-          labelNames: ['result', 'path', 'tenant', 'tier'] as const,
-          registers,
-        }),
+      N.total,
+      () => new TallyCounter4(N.total, 'Rate limit decisions by result, route pattern, tenant (bounded) and tier', ['result', 'path', 'tenant', 'tier']),
     ),
     activeWindows: ensure(
       registry,
-      METRIC_NAMES.activeWindows,
+      N.activeWindows,
       () =>
         new Gauge({
-          name: METRIC_NAMES.activeWindows,
+          name: N.activeWindows,
           help: 'Buckets currently holding state (not yet refilled), by tier, as seen by this process',
           labelNames: ['tier'] as const,
           registers,
@@ -48,97 +51,65 @@ export function createMetrics(registry: Registry, collectWindows: (gauge: Gauge<
             collectWindows(this);
           },
         }),
+      false,
     ),
     requestsPerWindow: ensure(
       registry,
-      METRIC_NAMES.requestsPerWindow,
+      N.requestsPerWindow,
       () =>
-        new Histogram({
-          name: METRIC_NAMES.requestsPerWindow,
-          help: 'Tokens in use in the bucket after each decision (requests in the current window)',
-          labelNames: ['tier'] as const,
-          buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
-          registers,
-        }),
+        new TallyHistogram(
+          N.requestsPerWindow,
+          'Tokens in use in the bucket after each decision (requests in the current window)',
+          ['tier'],
+          [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+        ),
     ),
     blockDuration: ensure(
       registry,
-      METRIC_NAMES.blockDuration,
-      () =>
-        new Histogram({
-          name: METRIC_NAMES.blockDuration,
-          help: 'Retry-After of refused requests, in seconds',
-          labelNames: ['tier'] as const,
-          buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
-          registers,
-        }),
+      N.blockDuration,
+      () => new TallyHistogram(N.blockDuration, 'Retry-After of refused requests, in seconds', ['tier'], [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60]),
     ),
     circuitState: ensure(
       registry,
-      METRIC_NAMES.circuitState,
-      () => new Gauge({ name: METRIC_NAMES.circuitState, help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open', registers }),
+      N.circuitState,
+      () => new Gauge({ name: N.circuitState, help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open', registers }),
+      false,
     ),
     cacheFailures: ensure(
       registry,
-      METRIC_NAMES.cacheFailures,
+      N.cacheFailures,
       () =>
         new Counter({
-          name: METRIC_NAMES.cacheFailures,
+          name: N.cacheFailures,
           help: 'Failed calls to the shared store (Redis), by operation and kind',
           labelNames: ['operation', 'kind'] as const,
           registers,
         }),
+      false,
     ),
     decisionDuration: ensure(
       registry,
-      METRIC_NAMES.decisionDuration,
+      N.decisionDuration,
       () =>
-        new Histogram({
-          name: METRIC_NAMES.decisionDuration,
-          help: 'Time to decide, by the store that answered',
-          labelNames: ['source'] as const,
-          buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
-          registers,
-        }),
+        new TallyHistogram(
+          N.decisionDuration,
+          'Time to decide, by the store that answered',
+          ['source'],
+          [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+        ),
     ),
     decisionsBySource: ensure(
       registry,
-      METRIC_NAMES.decisionsBySource,
-      () =>
-        new Counter({
-          name: METRIC_NAMES.decisionsBySource,
-          help: 'Decisions by the store that answered: primary, fallback, blocked-cache, fail-open',
-          labelNames: ['source'] as const,
-          registers,
-        }),
+      N.decisionsBySource,
+      () => new TallyCounter(N.decisionsBySource, 'Decisions by the store that answered: primary, fallback, blocked-cache, fail-open', ['source']),
     ),
     loadFactor: ensure(
       registry,
-      METRIC_NAMES.loadFactor,
-      () =>
-        new Gauge({
-          name: METRIC_NAMES.loadFactor,
-          help: 'Rate multiplier applied for load at the latest decision, by tier (1 = none)',
-          labelNames: ['tier'] as const,
-          registers,
-        }),
+      N.loadFactor,
+      () => new TallyGauge(N.loadFactor, 'Rate multiplier applied for load at the latest decision, by tier (1 = none)', ['tier']),
     ),
-    systemLoad: ensure(
-      registry,
-      METRIC_NAMES.systemLoad,
-      () => new Gauge({ name: METRIC_NAMES.systemLoad, help: 'Latest sampled load signal in [0, 1]', registers }),
-    ),
-    concurrency: ensure(
-      registry,
-      METRIC_NAMES.concurrency,
-      () =>
-        new Counter({
-          name: METRIC_NAMES.concurrency,
-          help: 'Concurrency slot attempts by result and tier',
-          labelNames: ['result', 'tier'] as const,
-          registers,
-        }),
-    ),
+    systemLoad: ensure(registry, N.systemLoad, () => new Gauge({ name: N.systemLoad, help: 'Latest sampled load signal in [0, 1]', registers }), false),
+    concurrency: ensure(registry, N.concurrency, () => new TallyCounter(N.concurrency, 'Concurrency slot attempts by result and tier', ['result', 'tier'])),
   };
 }
 

@@ -10,6 +10,7 @@ import {
 import { type Gauge, type Registry, register } from 'prom-client';
 import { LabelLimiter } from './label-limiter.js';
 import { type AurumMetrics, createMetrics } from './metrics.js';
+import { SEP } from './tally.js';
 
 /** Options of {@link createPrometheusObserver}. */
 export interface PrometheusObserverOptions {
@@ -31,11 +32,23 @@ export interface PrometheusObserver extends RateLimitObserver {
   readonly metrics: AurumMetrics;
 }
 
-const RESULT = { allowed: 'allowed', limited: 'limited', shed: 'shed', shadow: 'shadow_limited' } as const;
+const MAX_WINDOWS = 100_000;
+const COARSE_MS = 250;
+
+/** Wall time refreshed every COARSE_MS by one unref'd timer: `Date.now()` per decision costs more than the metric update. */
+const clock = { now: Date.now(), timer: undefined as ReturnType<typeof setInterval> | undefined };
+function startClock(): void {
+  if (clock.timer) return;
+  clock.now = Date.now();
+  clock.timer = setInterval(() => {
+    clock.now = Date.now();
+  }, COARSE_MS);
+  clock.timer.unref();
+}
 
 /**
  * Prometheus metrics for a manager: pass it as `observer`. Label cardinality is bounded whatever
- * tenants and paths clients send.
+ * tenants and paths clients send, and a decision costs a few Map lookups (see tally.ts).
  *
  * @example
  * const observer = createPrometheusObserver();
@@ -44,46 +57,57 @@ const RESULT = { allowed: 'allowed', limited: 'limited', shed: 'shed', shadow: '
  */
 export function createPrometheusObserver(options: PrometheusObserverOptions = {}): PrometheusObserver {
   const registry = options.registry ?? register;
-  const tenants = new LabelLimiter({
-    max: options.tenantLabel?.max ?? 100,
-    promoteAfter: options.tenantLabel?.promoteAfter ?? 50,
-    ...(options.tenantLabel?.allow && { allow: options.tenantLabel.allow }),
-  });
+  const tl = options.tenantLabel;
+  const tenants = new LabelLimiter({ max: tl?.max ?? 100, promoteAfter: tl?.promoteAfter ?? 50, ...(tl?.allow && { allow: tl.allow }) });
   const paths = new LabelLimiter({ max: options.maxPaths ?? 200, promoteAfter: 1 });
-  // Bucket → (tier, when its window ends); read at scrape time for the active-windows gauge.
-  const windows = new Map<string, { tier: string; until: number }>();
+  // Per tier: bucket → when its window ends (epoch ms); counted at scrape time.
+  const windows = new Map(TIERS.map((t) => [t as string, new Map<string, number>()]));
+  let tracked = 0;
   const collectWindows = (gauge: Gauge<'tier'>) => {
     const now = Date.now();
-    const counts: Record<string, number> = Object.fromEntries(TIERS.map((t) => [t, 0]));
-    for (const [key, w] of windows) {
-      if (w.until <= now) windows.delete(key);
-      else counts[w.tier] = (counts[w.tier] ?? 0) + 1;
+    clock.now = now;
+    tracked = 0;
+    for (const [tier, map] of windows) {
+      // Window ends were computed on the coarse clock: allow its granularity before dropping one.
+      for (const [key, until] of map) if (until + COARSE_MS <= now) map.delete(key);
+      tracked += map.size;
+      gauge.set({ tier }, map.size);
     }
-    for (const [tier, n] of Object.entries(counts)) gauge.set({ tier }, n);
   };
   const metrics = createMetrics(registry, collectWindows);
+  startClock();
   metrics.circuitState.set(0);
 
   return {
     registry,
     metrics,
     onDecision(e: DecisionEvent) {
-      const result = e.allowed ? (e.exceeded ? RESULT.shadow : RESULT.allowed) : e.reason === 'load_shed' ? RESULT.shed : RESULT.limited;
-      metrics.total.labels(result, paths.label(e.path), tenants.label(e.tenantId), e.tier).inc();
-      metrics.requestsPerWindow.labels(e.tier).observe(e.limit - e.remaining);
-      if (!e.allowed) metrics.blockDuration.labels(e.tier).observe(e.retryAfterMs / 1000);
-      metrics.decisionDuration.labels(e.source).observe(e.durationMs / 1000);
-      metrics.decisionsBySource.labels(e.source).inc();
-      metrics.loadFactor.labels(e.tier).set(e.loadFactor);
-      const key = `${e.tenantId}\u0000${e.bucket}`;
-      if (e.resetAfterMs > 0) {
-        if (windows.size < 100_000 || windows.has(key)) windows.set(key, { tier: e.tier, until: Date.now() + e.resetAfterMs });
-      } else {
-        windows.delete(key);
+      const tier = e.tier;
+      const result = e.allowed ? (e.exceeded ? 'shadow_limited' : 'allowed') : e.reason === 'load_shed' ? 'shed' : 'limited';
+      metrics.total.inc(result, paths.label(e.route), tenants.label(e.tenantId), tier);
+      metrics.requestsPerWindow.observe(tier, e.limit - e.remaining);
+      if (!e.allowed) metrics.blockDuration.observe(tier, e.retryAfterMs / 1000);
+      if (e.durationMs !== undefined) metrics.decisionDuration.observe(e.source, e.durationMs / 1000);
+      metrics.decisionsBySource.inc(e.source);
+      metrics.loadFactor.set(tier, e.loadFactor);
+      // A window's end moves only forward; rewriting it at most every COARSE_MS keeps this a
+      // single Map read on most decisions.
+      const map = windows.get(tier);
+      if (map === undefined) return;
+      const key = e.bucket === 'default' ? e.tenantId : e.tenantId + SEP + e.bucket;
+      const until = clock.now + e.resetAfterMs;
+      const previous = map.get(key);
+      if (previous === undefined) {
+        if (tracked < MAX_WINDOWS) {
+          map.set(key, until);
+          tracked++;
+        }
+      } else if (until - previous > COARSE_MS) {
+        map.set(key, until);
       }
     },
     onConcurrency(e: ConcurrencyEvent) {
-      metrics.concurrency.labels(e.allowed ? 'allowed' : 'limited', e.tier).inc();
+      metrics.concurrency.inc((e.allowed ? 'allowed' : 'limited') + SEP + e.tier);
     },
     onCircuitStateChange(change: CircuitStateChange) {
       metrics.circuitState.set(CIRCUIT_STATE_VALUE[change.to]);

@@ -20,20 +20,27 @@ async function labelNames(): Promise<Map<string, Set<string>>> {
   const registry = new Registry();
   const observer = createPrometheusObserver({ registry });
   observer.onDecision?.({
+    allowed: false,
     tenantId: 't',
     tier: 'free',
+    anonymous: false,
     path: '/',
+    route: '/',
     bucket: 'default',
-    allowed: false,
-    exceeded: true,
-    shadow: false,
-    source: 'primary',
+    policy: 'free',
     cost: 1,
     limit: 10,
     remaining: 0,
+    requestsPerSecond: 5,
+    windowSeconds: 2,
+    resetAfter: 1,
+    resetAfterMs: 100,
     retryAfterMs: 100,
     loadFactor: 1,
-    resetAfterMs: 100,
+    source: 'primary',
+    exceeded: true,
+    shadow: false,
+    skipped: false,
     durationMs: 0.1,
   });
   observer.onConcurrency?.({ tenantId: 't', tier: 'free', allowed: false, active: 1, limit: 1 });

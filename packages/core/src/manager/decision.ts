@@ -7,6 +7,8 @@ export type LimitReason = 'rate_limited' | 'load_shed' | DenyReason;
 
 /** Everything known about one decision. Times are in the unit their name says. */
 export interface RateLimitMetadata {
+  /** False only when the request is refused (shadow mode lets exceeded requests through). */
+  readonly allowed: boolean;
   readonly tenantId: string;
   readonly tier: Tier;
   readonly anonymous: boolean;
@@ -40,6 +42,8 @@ export interface RateLimitMetadata {
   readonly shadow: boolean;
   /** A route rule said to skip limiting; no bucket was touched. */
   readonly skipped: boolean;
+  /** Time the store took to decide, in ms; measured for a sample of decisions when an observer listens. */
+  readonly durationMs?: number;
   readonly reason?: LimitReason;
 }
 

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { loadConfigFromEnv, REDIS_URL_VAR } from '../config/env.js';
 import { RateLimitConfigError } from '../errors.js';
 import type { RateLimitStore } from '../store/types.js';
@@ -11,6 +11,12 @@ let instance: RateLimitManager | undefined;
 interface RedisStoreModule {
   createRedisStoreFromUrl(url: string, options?: { keyPrefix?: string }): RateLimitStore;
 }
+
+/**
+ * Where `@aurum/ratelimit-redis` registers itself when it is loaded (a global symbol, so that an
+ * ESM and a CJS copy of either package still find each other).
+ */
+const REDIS_MODULE_KEY = Symbol.for('@aurum/ratelimit-redis');
 
 /**
  * The process-wide manager, built on first call from `AURUM_API_*` environment variables:
@@ -38,8 +44,15 @@ export function setRateLimitManager(manager: RateLimitManager | undefined): void
 }
 
 function loadRedisModule(): RedisStoreModule {
-  // Resolved from the application first (where users install it), then beside this package.
-  for (const base of [join(process.cwd(), 'noop.js'), __filenameSafe()]) {
+  // Already loaded by the application (an ESM import, a bundle, a test runner): use that very
+  // instance; require() would load a second copy (the CJS build, with its own core) or, under a
+  // runner resolving TypeScript sources, fail to load it at all.
+  const registered = (globalThis as Record<symbol, RedisStoreModule | undefined>)[REDIS_MODULE_KEY];
+  if (typeof registered?.createRedisStoreFromUrl === 'function') return registered;
+  // Resolved from the application first (where users install it: its working directory, then
+  // its entry script, for an app started from elsewhere), then beside this package.
+  const entry = process.argv[1];
+  for (const base of [join(process.cwd(), 'noop.js'), entry && isAbsolute(entry) ? entry : undefined, __filenameSafe()]) {
     if (!base) continue;
     try {
       return createRequire(base)('@aurum/ratelimit-redis') as RedisStoreModule;

@@ -1,33 +1,13 @@
 import type { CircuitStateChange } from '../breaker/circuit-breaker.js';
+import type { RateLimitMetadata } from '../manager/decision.js';
 import type { StoreFailure } from '../store/resilient-store.js';
-import type { DecisionSource } from '../store/types.js';
 import type { Tier } from '../tiers.js';
 
-/** One rate-limit decision, as metrics see it. */
-export interface DecisionEvent {
-  readonly tenantId: string;
-  readonly tier: Tier;
-  /** Route pattern or rule pattern: bounded, never the raw URL. */
-  readonly path: string;
-  readonly bucket: string;
-  /** False only when the request was blocked. */
-  readonly allowed: boolean;
-  /** The bucket said no (true for shadow-mode requests that were let through). */
-  readonly exceeded: boolean;
-  readonly shadow: boolean;
-  readonly source: DecisionSource;
-  readonly cost: number;
-  readonly limit: number;
-  readonly remaining: number;
-  readonly retryAfterMs: number;
-  /** Effective-rate multiplier applied for load, 1 when unloaded. */
-  readonly loadFactor: number;
-  /** Milliseconds until the bucket is full again (its window is active until then). */
-  readonly resetAfterMs: number;
-  /** Time the store took to decide, in ms. */
-  readonly durationMs: number;
-  readonly reason?: string;
-}
+/**
+ * One rate-limit decision, as metrics see it: the decision's metadata itself (no copy is made
+ * per request). Use `route` as the path label: it is bounded, `path` is the raw normalised path.
+ */
+export type DecisionEvent = RateLimitMetadata;
 
 /** One concurrency-slot attempt. */
 export interface ConcurrencyEvent {
