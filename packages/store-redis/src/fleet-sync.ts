@@ -37,6 +37,7 @@ export class RedisFleetSync implements FleetSync {
   private pollTimer: unknown;
   private flushTimer: unknown;
   private polling = false;
+  private ttlRefreshedAt = 0;
   private closed = false;
 
   constructor(
@@ -140,11 +141,23 @@ export class RedisFleetSync implements FleetSync {
     this.lastId ??= last[0]?.[0] ?? '0-0';
   }
 
+  /**
+   * Keeps the override hash and event stream alive while any instance runs: their TTL is
+   * otherwise refreshed only by changes, and an untouched override would expire after ttlMs.
+   */
+  private async refreshTtl(): Promise<void> {
+    const now = Date.now();
+    if (now - this.ttlRefreshedAt < Math.min(3_600_000, this.ttlMs / 4)) return;
+    this.ttlRefreshedAt = now;
+    await Promise.all([this.client.pexpire(this.overridesKey, this.ttlMs), this.client.pexpire(this.eventsKey, this.ttlMs)]);
+  }
+
   private async poll(): Promise<void> {
     if (this.polling || this.closed) return;
     this.polling = true;
     try {
       await this.ensureCursor();
+      await this.refreshTtl();
       const reply = (await this.client.xread('COUNT', 500, 'STREAMS', this.eventsKey, this.lastId as string)) as Array<
         [string, Array<[string, string[]]>]
       > | null;

@@ -34,6 +34,10 @@ export function createRedisStoreFromUrl(url: string, options: Omit<RedisStoreOpt
   return new RedisStore({ ownsClient: true, ...storeOptions, client });
 }
 
+// Lets the core's getRateLimitManager() (AURUM_API_CACHE_REDIS_URL) use this module instance
+// instead of require()-ing a second copy; see loadRedisModule in core's default-manager.ts.
+(globalThis as Record<symbol, unknown>)[Symbol.for('@aurum/ratelimit-redis')] ??= { createRedisStoreFromUrl };
+
 /** A {@link RedisStore} on an existing client. */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
   return new RedisStore(options);

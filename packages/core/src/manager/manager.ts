@@ -490,6 +490,11 @@ export class RateLimitManager {
       else this.overrides.delete(event.tenantId);
     } else {
       this.tierResolver.clear(event.tenantId);
+      // The instance that reset only knows the buckets it has used; each instance deletes the
+      // ones it knows too (idempotent), so buckets named only elsewhere are reset as well.
+      await Promise.all(this.keysOf(tenantSubject(event.tenantId)).map((key) => this.store.reset(key))).catch((err: unknown) =>
+        this.config.logger.warn({ err, tenantId: event.tenantId }, 'could not reset buckets this instance knows after a fleet reset'),
+      );
     }
     await this.clearLocalState(event.tenantId);
   }

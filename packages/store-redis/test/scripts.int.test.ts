@@ -1,0 +1,86 @@
+/**
+ * The SHA1 each LuaScript sends with EVALSHA is the one Redis computes for its source, so the
+ * hot path never pays a NOSCRIPT round trip once a script is cached.
+ */
+import { type RedisServer, startRedisServer } from '@aurum/ratelimit-testkit';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LuaScript, RedisStore, SCRIPTS } from '../src/index.js';
+import * as consumeLua from '../src/lua/consume.js';
+import * as fleetLua from '../src/lua/fleet.js';
+import * as leasesLua from '../src/lua/leases.js';
+import { connect } from './instances.js';
+
+let server: RedisServer;
+let client: Redis;
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  client = (await connect(server.url)) as Redis;
+});
+afterAll(async () => {
+  client?.disconnect();
+  await server?.stop();
+});
+
+/** Every `*_LUA` source exported from src/lua, by name. */
+const SOURCES: Record<string, string> = Object.fromEntries(
+  Object.entries({ ...consumeLua, ...leasesLua, ...fleetLua }).filter(([name, value]) => name.endsWith('_LUA') && typeof value === 'string'),
+) as Record<string, string>;
+
+/** The scripts the store runs: SCRIPTS, plus the fleet's (module-private instances built from the exported sources). */
+const ALL: Record<string, LuaScript> = {
+  ...SCRIPTS,
+  publish: new LuaScript(fleetLua.PUBLISH_LUA),
+  recordSeen: new LuaScript(fleetLua.RECORD_SEEN_LUA),
+};
+
+function commandStats(info: string): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const line of info.split(/\r?\n/)) {
+    const m = /^cmdstat_([^:]+):(.*)$/.exec(line);
+    if (m) out[m[1] as string] = Object.fromEntries((m[2] as string).split(',').map((kv) => [kv.split('=')[0], Number(kv.split('=')[1])]));
+  }
+  return out;
+}
+
+describe('Lua script SHAs', () => {
+  it('covers every script source in src/lua', () => {
+    expect(Object.keys(SOURCES).sort()).toEqual(['ACQUIRE_LUA', 'CONSUME_LUA', 'COUNT_LEASES_LUA', 'INSPECT_LUA', 'PUBLISH_LUA', 'RECORD_SEEN_LUA']);
+    expect(
+      Object.values(ALL)
+        .map((s) => s.source)
+        .sort(),
+    ).toEqual(Object.values(SOURCES).sort());
+  });
+
+  it.each(Object.entries(ALL))('%s: the pinned SHA equals what SCRIPT LOAD returns', async (_name, script) => {
+    expect(script.sha).toMatch(/^[0-9a-f]{40}$/);
+    expect(await client.script('LOAD', script.source)).toBe(script.sha);
+    expect(await client.script('EXISTS', script.sha)).toEqual([1]);
+  });
+
+  it('with the scripts loaded, every store and fleet operation runs on EVALSHA alone (no NOSCRIPT, no EVAL)', async () => {
+    await client.script('FLUSH');
+    for (const script of Object.values(ALL)) await client.script('LOAD', script.source);
+    await client.config('RESETSTAT');
+
+    const store = new RedisStore({ client, keyPrefix: 'sha:', fleet: { flushIntervalMs: 10 } });
+    const policy = { rate: 5, burst: 10 };
+    await store.consume('{t}:b', policy, 1);
+    await store.inspect('{t}:b', policy);
+    const lease = await store.acquire('{t}:c', 2, 10_000);
+    await store.countLeases('{t}:c');
+    await store.release('{t}:c', lease.leaseId as string);
+    const fleet = store.fleet as NonNullable<typeof store.fleet>;
+    await fleet.saveOverride('t', { burstSize: 3 });
+    await fleet.publishReset('t');
+    fleet.recordSeen('t', 'free', Date.now());
+    expect((await fleet.listSeen(10)).map((s) => s.tenantId)).toEqual(['t']);
+    await store.close();
+
+    const stats = commandStats(await client.info('commandstats'));
+    expect(stats.eval, 'EVAL was needed: some SHA did not match the cached script').toBeUndefined();
+    expect(stats.evalsha).toMatchObject({ calls: 7, failed_calls: 0, rejected_calls: 0 });
+  });
+});
