@@ -42,7 +42,7 @@ describe('Express adapter specifics', () => {
     const url = await listen(app);
     await request(url, '/users/12345', { headers: { 'x-tenant-id': 'routes' } });
     await request(url, '/users/67890', { headers: { 'x-tenant-id': 'routes' } });
-    expect(events.map((e) => e.path)).toEqual(['/users/:id', '/users/:id']);
+    expect(events.map((e) => e.route)).toEqual(['/users/:id', '/users/:id']);
   });
 
   it('folds ids in the metrics path label when the route is unknown (app-level middleware)', async () => {
@@ -52,7 +52,7 @@ describe('Express adapter specifics', () => {
     app.get('/orders/:id', (_req, res) => res.send('ok'));
     const url = await listen(app);
     await request(url, '/orders/9f1c2d3e-1111-4222-8333-444455556666?x=1', { headers: { 'x-tenant-id': 'labels' } });
-    expect(events[0]?.path).toBe('/orders/:id');
+    expect(events[0]?.route).toBe('/orders/:id');
   });
 
   it('fails at start-up on bad options, naming every problem', () => {

@@ -1,0 +1,36 @@
+import { createHttpRateLimiter, DEFAULT_ADMIN_PREFIX, type HttpRateLimiter } from '@aurum/ratelimit-core';
+import type { Context } from 'koa';
+import type { KoaMiddleware, KoaRateLimitOptions, RateLimitMiddleware } from './middleware.js';
+import { adminBody } from './request-info.js';
+import { send } from './write.js';
+
+/** The admin middleware, with the limiter it serves. */
+export interface AdminMiddleware extends KoaMiddleware {
+  readonly limiter: HttpRateLimiter<Context>;
+  /** Closes the manager when this middleware created it (given options, not a limiter). */
+  close(): Promise<void>;
+}
+
+/**
+ * The admin API alone, for apps that mount it apart from the limiter (on an internal port, or
+ * beside a limiter mounted with `router.use()`, which never sees unrouted admin paths).
+ * Pass the limiter's middleware to share its manager, or options to build one. Requests outside
+ * the admin prefix go on to `next()`.
+ *
+ * @example
+ * app.use(createAdminRouter(limiter));
+ * @throws TypeError when the admin API is disabled (`admin: false`)
+ */
+export function createAdminRouter(source: RateLimitMiddleware | KoaRateLimitOptions = {}): AdminMiddleware {
+  const shared = 'limiter' in source ? source.limiter : undefined;
+  const limiter = shared ?? createHttpRateLimiter<Context>(source as KoaRateLimitOptions);
+  if (!limiter.admin) throw new TypeError(`the admin API is disabled (admin: false); nothing to mount at ${DEFAULT_ADMIN_PREFIX}`);
+  const admin: KoaMiddleware = async (ctx, next) => {
+    const url = ctx.originalUrl ?? ctx.url;
+    if (!limiter.admin?.matches(url)) return next();
+    const response = await limiter.handleAdmin({ method: ctx.method, path: url, headers: ctx.headers, body: await adminBody(ctx) });
+    if (response) send(ctx, response);
+    else await next();
+  };
+  return Object.assign(admin, { limiter, close: async () => (shared ? undefined : limiter.close()) });
+}

@@ -1,0 +1,85 @@
+import { createHttpRateLimiter, type HttpRateLimiter, type RateLimitManager, type RateLimitOptions } from '@aurum/ratelimit-core';
+import type { Context, Next } from 'koa';
+import { adminBody, toRequestInfo } from './request-info.js';
+import { checkRouteLimits, type RouteLimits } from './route-limits.js';
+import { matchedTag } from './router-match.js';
+import { releaseWhenDone, send } from './write.js';
+
+/** Options of {@link createRateLimitMiddleware}: a ready `manager`, or the options to build one. */
+export type KoaRateLimitOptions = RateLimitOptions<Context>;
+
+/** A Koa middleware function (Koa 2 and 3). */
+export type KoaMiddleware = (ctx: Context, next: Next) => Promise<void>;
+
+/** The middleware, with handles to what it built. */
+export interface RateLimitMiddleware extends KoaMiddleware {
+  readonly limiter: HttpRateLimiter<Context>;
+  readonly manager: RateLimitManager;
+  /**
+   * Route middleware giving one route its own cost and/or bucket:
+   * `router.post('/exports', limiter.route({ cost: 5 }), handler)`. When the limiter runs earlier
+   * in the same router (`router.use(limiter)`) it picks these limits up; used alone, it limits the
+   * route itself. Either way a request is counted once.
+   * @throws RateLimitConfigError on a bad cost or bucket
+   */
+  route(limits: RouteLimits): KoaMiddleware;
+  /** Closes the manager when the middleware created it. */
+  close(): Promise<void>;
+}
+
+/**
+ * Koa 2/3 middleware: limits every request it sees, serves the admin API under its prefix, and
+ * holds a concurrency slot until the response finishes or the client goes away. Mounted inside
+ * an @koa/router (`router.use(limiter)` before the routes, or on one route), metrics see the
+ * route pattern (`/items/:id`); mounted app-wide, it also limits unrouted requests.
+ *
+ * @example
+ * app.use(createRateLimitMiddleware({ tierRules: [{ pattern: 'ent-*', tier: 'enterprise' }] }));
+ * @throws RateLimitConfigError on bad options, naming every problem
+ */
+export function createRateLimitMiddleware(options: KoaRateLimitOptions = {}): RateLimitMiddleware {
+  const limiter = createHttpRateLimiter<Context>(options);
+  const logger = limiter.manager.config.logger;
+  const tags = new WeakMap<object, RouteLimits>();
+  // Requests this limiter already decided, with the route limits it applied (null: none).
+  const decided = new WeakMap<Context, RouteLimits | null>();
+
+  async function limit(ctx: Context, next: Next, limits: RouteLimits | undefined): Promise<void> {
+    decided.set(ctx, limits ?? null);
+    const outcome = await limiter.handle(toRequestInfo(ctx, limits));
+    if (outcome.action === 'respond') return send(ctx, outcome);
+    ctx.set(outcome.headers);
+    if (outcome.release) releaseWhenDone(ctx, outcome.release, logger);
+    await next();
+  }
+
+  const middleware: KoaMiddleware = async (ctx, next) => {
+    if (decided.has(ctx)) return next();
+    const url = ctx.originalUrl ?? ctx.url;
+    if (limiter.admin?.matches(url)) {
+      const response = await limiter.handleAdmin({ method: ctx.method, path: url, headers: ctx.headers, body: await adminBody(ctx) });
+      if (response) return send(ctx, response);
+    }
+    return limit(ctx, next, matchedTag(ctx, tags));
+  };
+
+  const route = (limits: RouteLimits): KoaMiddleware => {
+    const checked = checkRouteLimits(limits);
+    let warned = false;
+    const routeMiddleware: KoaMiddleware = async (ctx, next) => {
+      if (!decided.has(ctx)) return limit(ctx, next, checked);
+      if (decided.get(ctx) !== checked && !warned) {
+        warned = true;
+        logger.warn(
+          { route: ctx.path, limits: checked },
+          'request limited before routing (app.use); mount the limiter with router.use() for route limits to apply',
+        );
+      }
+      return next();
+    };
+    tags.set(routeMiddleware, checked);
+    return routeMiddleware;
+  };
+
+  return Object.assign(middleware, { limiter, manager: limiter.manager, route, close: () => limiter.close() });
+}

@@ -1,0 +1,23 @@
+import type { HttpResponse, Logger } from '@aurum/ratelimit-core';
+import type { Context } from 'koa';
+
+/** Writes a complete core response without calling the rest of the chain. */
+export function send(ctx: Context, response: HttpResponse): void {
+  ctx.status = response.status;
+  ctx.set(response.headers);
+  // Koa keeps the Content-Type set above when the body is a string.
+  ctx.body = response.body;
+}
+
+/** Releases a concurrency slot once, when the response finishes or the client goes away. */
+export function releaseWhenDone(ctx: Context, release: () => Promise<void>, logger: Logger): void {
+  let done = false;
+  const free = () => {
+    if (done) return;
+    done = true;
+    release().catch((err: unknown) => logger.warn({ err }, 'releasing a concurrency slot failed; the lease will expire'));
+  };
+  ctx.res.once('finish', free);
+  ctx.res.once('close', free);
+  if (ctx.res.destroyed || ctx.res.writableFinished) free();
+}
