@@ -17,7 +17,7 @@ import {
   setRateLimitManager,
   StoreUnavailableError,
 } from '../src/index.js';
-import { FakeClock, FakeFleet, issueKeys, recordingLogger, rejected, ScriptedStore, thrown } from './support.js';
+import { FakeClock, FakeFleet, issueKeys, ManualTimers, recordingLogger, rejected, ScriptedStore, thrown } from './support.js';
 
 function setup(options: RateLimitManagerOptions = {}) {
   const clock = new FakeClock();
@@ -625,6 +625,24 @@ describe('fleet-wide state of a shared store', () => {
     expect(m.getTenantOverride('acme')).toEqual({ burstSize: 2 });
     expect(m.getTenantOverride('globex')).toEqual({ burstSize: 7 });
     expect((await m.checkRateLimit('acme')).metadata.limit).toBe(2);
+  });
+
+  it('does not hold start-up when the fleet is down, and loads overrides once it is back', async () => {
+    const fleet = new FakeFleet();
+    fleet.overrides.set('acme', { burstSize: 2 });
+    fleet.failing = true;
+    const clock = new FakeClock();
+    const timers = new ManualTimers(clock);
+    const { m } = fleetSetup(fleet, { clock, timers });
+    await m.ready;
+    expect(m.getTenantOverride('acme')).toBeUndefined();
+    fleet.failing = false;
+    clock.advance(5_000);
+    timers.run();
+    await new Promise((r) => setImmediate(r));
+    expect(m.getTenantOverride('acme')).toEqual({ burstSize: 2 });
+    await m.close();
+    expect(timers.pending.size).toBe(0);
   });
 
   it('resolves ready at once without a fleet', async () => {

@@ -57,6 +57,7 @@ export class RedisFleetSync implements FleetSync {
   }
 
   async loadOverrides(): Promise<Record<string, TenantOverride>> {
+    await this.connected(2_000);
     await this.ensureCursor();
     const raw = await this.client.hgetall(this.overridesKey);
     const out: Record<string, TenantOverride> = {};
@@ -132,6 +133,20 @@ export class RedisFleetSync implements FleetSync {
     } catch (err) {
       this.logger.debug({ err }, 'could not update the fleet tenant index');
     }
+  }
+
+  /** Waits (bounded) for the first connection, so start-up does not fail a read it could have made. */
+  private async connected(timeoutMs: number): Promise<void> {
+    if (this.client.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.client.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.client.once('ready', done);
+    });
   }
 
   /** Remembers where the stream ends now, so only later events are delivered. */

@@ -5,6 +5,7 @@ import type { RateLimitManagerOptions } from '../config/options.js';
 import { type ResolvedManagerConfig, resolveManagerConfig } from '../config/resolve-manager.js';
 import { ClosedError, InvalidArgumentError, RateLimitConfigError, StoreUnavailableError } from '../errors.js';
 import { eventLoopUtilization, LoadMonitor, loadFactor } from '../load/load-monitor.js';
+import { unref } from '../clock.js';
 import { type Logger, silentLogger } from '../observe/logger.js';
 import { type RateLimitObserver, safely } from '../observe/observer.js';
 import { normalizePath, pathLabel } from '../routing/path.js';
@@ -179,12 +180,7 @@ export class RateLimitManager {
     this.fleet = this.store.fleet;
     if (this.fleet) {
       this.unsubscribeFleet = this.fleet.subscribe((event) => void this.applyFleetEvent(event));
-      this.ready = this.fleet.loadOverrides().then(
-        (stored) => {
-          for (const [id, quota] of Object.entries(stored)) this.overrides.set(id, quota);
-        },
-        (err: unknown) => logger.warn({ err }, 'could not load fleet-wide overrides; using local ones until the next change'),
-      );
+      this.ready = this.loadFleetOverrides(this.fleet);
     } else {
       this.ready = Promise.resolve();
     }
@@ -497,6 +493,29 @@ export class RateLimitManager {
       );
     }
     await this.clearLocalState(event.tenantId);
+  }
+
+  /**
+   * Loads the fleet's stored overrides. Resolves after the first attempt, so a Redis that is
+   * down at boot never holds start-up; failed attempts are retried every 5 s in the background.
+   */
+  private loadFleetOverrides(fleet: FleetSync): Promise<void> {
+    const attempt = (first: boolean): Promise<void> =>
+      fleet.loadOverrides().then(
+        (stored) => {
+          for (const [id, quota] of Object.entries(stored)) this.overrides.set(id, quota);
+          if (!first) this.config.logger.info({ count: Object.keys(stored).length }, 'fleet-wide overrides loaded');
+        },
+        (err: unknown) => {
+          if (first) this.config.logger.warn({ err }, 'could not load fleet-wide overrides yet; retrying every 5 s');
+          if (this.closed) return;
+          const timer = this.config.timers.setTimeout(() => {
+            if (!this.closed) void attempt(false);
+          }, 5_000);
+          unref(timer);
+        },
+      );
+    return attempt(true);
   }
 
   /** Drops local caches (blocked-until answers, fallback buckets) that may contradict a quota change or reset. */

@@ -1,0 +1,33 @@
+import type { RateLimitOptions } from '@aurum/ratelimit-core';
+import type { RunningApp } from '@aurum/ratelimit-testkit';
+import type { FastifyInstance } from 'fastify';
+import { aurumRateLimit } from '../src/index.js';
+
+/** A Fastify factory of either major, seen through Fastify 5's types. */
+export type FastifyFactory = (options?: Record<string, unknown>) => FastifyInstance;
+
+/** Adds the testkit's app contract: GET /ping, GET /items/:id, GET /slow?ms=N. */
+export function addConformanceRoutes(app: FastifyInstance): void {
+  app.get('/ping', async (_request, reply) => reply.type('text/plain').send('pong'));
+  app.get('/items/:id', async (request) => ({ id: (request.params as { id: string }).id }));
+  app.get('/slow', (request, reply) => {
+    // Ends early when the client goes away, so no timer outlives the test.
+    const timer = setTimeout(() => reply.type('text/plain').send('slow'), Number((request.query as { ms?: string }).ms ?? 100));
+    reply.raw.once('close', () => clearTimeout(timer));
+  });
+}
+
+/** Listens on an ephemeral loopback port. */
+export async function listen(app: FastifyInstance): Promise<RunningApp> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
+
+/** The conformance app on a given Fastify major. */
+export async function startFastifyApp(fastify: FastifyFactory, options: RateLimitOptions): Promise<RunningApp> {
+  const app = fastify();
+  await app.register(aurumRateLimit, options as never);
+  addConformanceRoutes(app);
+  return listen(app);
+}
