@@ -66,7 +66,8 @@ export { anonymousSubject, bucketKey, leaseKey, type Subject, tenantSubject } fr
 export { type Logger, silentLogger } from './observe/logger.js';
 export type { ConcurrencyEvent, DecisionEvent, RateLimitObserver } from './observe/observer.js';
 export { normalizePath, pathLabel } from './routing/path.js';
-export { type BucketQuota, compileRoutePattern, type RouteRule } from './routing/route-rules.js';
+export { parseRouteLimits, type RouteLimits } from './routing/route-limits.js';
+export { BUCKET_NAME, type BucketQuota, compileRoutePattern, type RouteRule } from './routing/route-rules.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { type FailMode, ResilientStore, type ResilientStoreOptions, type SourcedConsumeResult, type StoreFailure } from './store/resilient-store.js';
 export type { FleetEvent, FleetSync, SeenTenant } from './store/fleet.js';

@@ -1,4 +1,4 @@
-import { type ConfigIssue, type Logger, RateLimitConfigError } from '@aurum/ratelimit-core';
+import { type Logger, parseRouteLimits } from '@aurum/ratelimit-core';
 import type { FastifyRequest, RouteOptions } from 'fastify';
 
 /** Per-route settings, given in the route's `config.rateLimit`. */
@@ -21,14 +21,10 @@ declare module 'fastify' {
 /** A route's settings after validation; `undefined` means "not limited". */
 export type RouteLimit = { readonly cost?: number; readonly bucket?: string } | undefined;
 
-const KNOWN = ['cost', 'bucket', 'skip'];
-// Mirrors the core's rule for route-rule buckets (names are part of store keys).
-const BUCKET_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const NONE: RouteLimit = Object.freeze({});
-const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
 /**
- * Validates a route's `config.rateLimit`.
+ * Validates a route's `config.rateLimit` with the core's rules.
  *
  * @param where the route, for messages (`GET /items/:id`)
  * @throws RateLimitConfigError listing every problem
@@ -36,22 +32,8 @@ const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String
 export function parseRouteConfig(value: unknown, where: string): RouteLimit {
   if (value === undefined || value === null) return NONE;
   if (value === false) return undefined;
-  const key = (name?: string) => `${where} config.rateLimit${name ? `.${name}` : ''}`;
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new RateLimitConfigError([{ key: key(), message: `must be false or { cost?, bucket?, skip? }, got ${show(value)}` }]);
-  }
-  const { cost, bucket, skip } = value as Record<string, unknown>;
-  const issues: ConfigIssue[] = Object.keys(value)
-    .filter((k) => !KNOWN.includes(k))
-    .map((k) => ({ key: key(k), message: 'is not a known option (cost, bucket, skip)' }));
-  if (cost !== undefined && !(Number.isSafeInteger(cost) && (cost as number) >= 1))
-    issues.push({ key: key('cost'), message: `must be a whole number >= 1, got ${show(cost)}` });
-  if (bucket !== undefined && !(typeof bucket === 'string' && BUCKET_NAME.test(bucket) && bucket !== 'default'))
-    issues.push({ key: key('bucket'), message: `must match ${BUCKET_NAME} and not be "default", got ${show(bucket)}` });
-  if (skip !== undefined && typeof skip !== 'boolean') issues.push({ key: key('skip'), message: `must be true or false, got ${show(skip)}` });
-  if (issues.length > 0) throw new RateLimitConfigError(issues);
-  if (skip === true) return undefined;
-  return Object.freeze({ ...(cost !== undefined && { cost: cost as number }), ...(bucket !== undefined && { bucket: bucket as string }) });
+  const { skip, ...limits } = parseRouteLimits(value, `${where} config.rateLimit`);
+  return skip === true ? undefined : Object.freeze(limits);
 }
 
 /** Validated route settings, remembered per `config.rateLimit` object. */

@@ -209,7 +209,7 @@ describe('Koa adapter specifics', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(RateLimitConfigError);
-    expect((error as RateLimitConfigError).issues.map((i) => i.key)).toEqual(['route({ cots })', 'route({ cost })', 'route({ bucket })']);
+    expect((error as RateLimitConfigError).issues.map((i) => i.key)).toEqual(['route().cots', 'route().cost', 'route().bucket']);
     expect(() => limiter.route({ bucket: 'default' })).toThrow(RateLimitConfigError);
     return limiter.close();
   });
