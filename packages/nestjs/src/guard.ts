@@ -1,0 +1,58 @@
+import type { HttpResponse } from '@aurum/ratelimit-core';
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { RATE_LIMIT_METADATA, type RouteLimits, SKIP_RATE_LIMIT_METADATA } from './decorators.js';
+import { RateLimitException } from './exception.js';
+import { toRequestInfo } from './request-info.js';
+import { claimDecision, holdSlot } from './slots.js';
+import { type NestRequest, type NestResponse, RateLimiter } from './tokens.js';
+
+/**
+ * Limits HTTP requests: globally (`RateLimitModule.forRoot({ global: true })`) or per controller
+ * or handler with `@UseGuards(RateLimitGuard)`. Reads `@RateLimit()` and `@SkipRateLimit()`
+ * (handler beats class), lets non-HTTP contexts through, sets the rate-limit headers on the
+ * response and throws {@link RateLimitException} for refusals. A request is decided once even
+ * when several instances of the guard apply. Subclass it and override the protected hooks.
+ */
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  constructor(
+    @Inject(RateLimiter) protected readonly limiter: RateLimiter,
+    @Inject(Reflector) protected readonly reflector: Reflector,
+    @Inject(HttpAdapterHost) protected readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const { req, res } = this.getRequestResponse(context);
+    if (await this.shouldSkip(context)) return true;
+    if (!claimDecision(req)) return true;
+    const limits = this.reflector.getAllAndOverride<RouteLimits | undefined>(RATE_LIMIT_METADATA, [context.getHandler(), context.getClass()]);
+    const outcome = await this.limiter.handle(toRequestInfo(context, req, limits));
+    this.setHeaders(res, outcome.headers);
+    if (outcome.action === 'respond') return this.throwRateLimitException(context, outcome);
+    if (outcome.release) holdSlot(req, res, outcome.release);
+    return true;
+  }
+
+  /** True to let the request through unlimited. Default: `@SkipRateLimit()` on the handler, else on the class. */
+  protected shouldSkip(context: ExecutionContext): boolean | Promise<boolean> {
+    return this.reflector.getAllAndOverride<boolean | undefined>(SKIP_RATE_LIMIT_METADATA, [context.getHandler(), context.getClass()]) === true;
+  }
+
+  /** The platform's request and response (Express `req`/`res`, Fastify request/reply). */
+  protected getRequestResponse(context: ExecutionContext): { req: NestRequest; res: NestResponse } {
+    const http = context.switchToHttp();
+    return { req: http.getRequest<NestRequest>(), res: http.getResponse<NestResponse>() };
+  }
+
+  /** Throws the refusal. Override to throw another exception; the headers are already set on the response. */
+  protected throwRateLimitException(_context: ExecutionContext, response: HttpResponse): never {
+    throw new RateLimitException(response);
+  }
+
+  private setHeaders(res: NestResponse, headers: Record<string, string>): void {
+    const adapter = this.adapterHost.httpAdapter;
+    for (const name in headers) adapter.setHeader(res, name, headers[name] as string);
+  }
+}

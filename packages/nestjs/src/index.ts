@@ -1,0 +1,15 @@
+export { RATE_LIMIT_METADATA, RateLimit, type RouteLimits, SKIP_RATE_LIMIT_METADATA, SkipRateLimit } from './decorators.js';
+export { RateLimitException } from './exception.js';
+export { RateLimitExceptionFilter } from './exception-filter.js';
+export { RateLimitGuard } from './guard.js';
+export { RateLimitInterceptor } from './interceptor.js';
+export { RateLimitModule } from './module.js';
+export {
+  type NestRequest,
+  type NestResponse,
+  RateLimiter,
+  type RateLimitModuleAsyncOptions,
+  RateLimitModuleOptions,
+  type RateLimitOptionsFactory,
+} from './tokens.js';
+export { type HttpRateLimiter, RateLimitConfigError, type RateLimitManager, type RateLimitOptions } from '@aurum/ratelimit-core';
