@@ -1,5 +1,6 @@
 export { AdminHandler, type AdminHttpRequest, DEFAULT_ADMIN_PREFIX } from './admin/admin-handler.js';
 export { bearerToken, secretsEqual } from './admin/auth.js';
+export { type BodySource, MAX_ADMIN_BODY_BYTES, readAdminBody } from './admin/read-body.js';
 export {
   assertValidRequest,
   type BucketPolicy,

@@ -13,4 +13,8 @@ const redis = useRedisStores(async (url, clock, keyPrefix) => {
 describeAdapterConformance({ name: 'Express 5, memory store', start: (options) => startExpressApp(express, options) });
 describeAdapterConformance({ name: 'Express 4, memory store', start: (options) => startExpressApp(express4 as unknown as typeof express, options) });
 describeAdapterConformance({ name: 'Express 5, Redis store', start: (options) => startExpressApp(express, options), createStore: redis.createStore });
-describeAdapterConformance({ name: 'Express 4, Redis store', start: (options) => startExpressApp(express4 as unknown as typeof express, options), createStore: redis.createStore });
+describeAdapterConformance({
+  name: 'Express 4, Redis store',
+  start: (options) => startExpressApp(express4 as unknown as typeof express, options),
+  createStore: redis.createStore,
+});

@@ -1,12 +1,10 @@
-import { createHttpRateLimiter, DEFAULT_ADMIN_PREFIX, type HttpRateLimiter } from '@aurum/ratelimit-core';
+import { createHttpRateLimiter, DEFAULT_ADMIN_PREFIX, type HttpRateLimiter, MAX_ADMIN_BODY_BYTES } from '@aurum/ratelimit-core';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { type FastifyRateLimitOptions, withFastifyLogger } from './options.js';
 import { send } from './request-info.js';
 
 /** Options of {@link aurumRateLimitAdmin}: a limiter to share (`fastify.aurumRateLimit`), or options to build one. */
 export type AdminRoutesOptions = { limiter: HttpRateLimiter<FastifyRequest> } | FastifyRateLimitOptions;
-
-const MAX_ADMIN_BODY = 64 * 1024;
 
 // The routes the core serves; anything else under the prefix reaches it too, for its own 404/405.
 const ROUTES: ReadonlyArray<readonly [HTTPMethods | HTTPMethods[], string]> = [
@@ -28,7 +26,7 @@ export async function registerAdminRoutes(scope: FastifyInstance, limiter: HttpR
   const admin = limiter.admin;
   if (!admin) return;
   scope.removeAllContentTypeParsers();
-  scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_ADMIN_BODY }, (_request, body, done) => done(null, body));
+  scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_ADMIN_BODY_BYTES }, (_request, body, done) => done(null, body));
   // Routes carry the enclosing register() prefix; the core expects paths from its own prefix on.
   const outer = scope.prefix;
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {

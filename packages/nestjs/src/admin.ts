@@ -1,12 +1,10 @@
-import type { HttpResponse } from '@aurum/ratelimit-core';
+import { type HttpResponse, readAdminBody } from '@aurum/ratelimit-core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RateLimiter } from './tokens.js';
 
 /** Node's request as Express and Fastify middleware (middie) see it, with a body a parser may have left. */
 type AdminRequest = IncomingMessage & { originalUrl?: string; body?: unknown };
 type Next = (error?: unknown) => void;
-
-const MAX_ADMIN_BODY = 64 * 1024;
 
 /**
  * A platform middleware serving the admin API under the limiter's admin prefix and passing every
@@ -34,14 +32,5 @@ function send(res: ServerResponse, response: HttpResponse): void {
 
 /** What a body parser left on `req.body` (Express), else the raw stream, bounded (Fastify middleware runs before parsing). */
 async function readBody(req: AdminRequest): Promise<unknown> {
-  if (req.body !== undefined) return req.body;
-  if (req.method !== 'PUT' && req.method !== 'POST') return undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_ADMIN_BODY) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return req.body !== undefined ? req.body : readAdminBody(req.method ?? 'GET', req);
 }

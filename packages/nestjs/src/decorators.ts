@@ -1,4 +1,4 @@
-import { type ConfigIssue, RateLimitConfigError } from '@aurum/ratelimit-core';
+import { parseRouteLimits } from '@aurum/ratelimit-core';
 import { type CustomDecorator, SetMetadata } from '@nestjs/common';
 
 /** Metadata key of {@link RateLimit}. */
@@ -14,9 +14,6 @@ export interface RouteLimits {
   bucket?: string;
 }
 
-// Mirrors the core's bucket-name rule, so a typo fails at start-up instead of on every request.
-const BUCKET_NAME = /^[A-Za-z0-9._-]{1,64}$/;
-
 /**
  * Sets the cost and/or bucket of a controller's routes (on the class) or of one handler.
  * Only writes metadata.
@@ -26,15 +23,7 @@ const BUCKET_NAME = /^[A-Za-z0-9._-]{1,64}$/;
  * \@RateLimit({ cost: 5 }) \@Post('exports') export() {}
  */
 export function RateLimit(limits: RouteLimits): CustomDecorator<string> {
-  const issues: ConfigIssue[] = [];
-  if (limits.cost !== undefined && !(Number.isSafeInteger(limits.cost) && limits.cost >= 1)) {
-    issues.push({ key: '@RateLimit.cost', message: `must be a whole number >= 1, got ${String(limits.cost)}` });
-  }
-  if (limits.bucket !== undefined && !(typeof limits.bucket === 'string' && BUCKET_NAME.test(limits.bucket))) {
-    issues.push({ key: '@RateLimit.bucket', message: `must match ${BUCKET_NAME}, got ${JSON.stringify(limits.bucket)}` });
-  }
-  if (issues.length > 0) throw new RateLimitConfigError(issues);
-  return SetMetadata(RATE_LIMIT_METADATA, { ...limits });
+  return SetMetadata(RATE_LIMIT_METADATA, parseRouteLimits(limits, '@RateLimit', ['cost', 'bucket']));
 }
 
 /**

@@ -67,6 +67,16 @@ abstract class Tally<Cell> {
 
 const counterCell = () => ({ value: 0 });
 
+/** The map under `key`, created on first use. */
+function child<V>(parent: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let map = parent.get(key);
+  if (map === undefined) {
+    map = new Map();
+    parent.set(key, map);
+  }
+  return map;
+}
+
 /** A counter keyed by its label values joined with {@link SEP}. */
 export class TallyCounter extends Tally<{ value: number }> {
   readonly type = 'counter' as const;
@@ -89,12 +99,9 @@ export class TallyCounter4 extends Tally<{ value: number }> {
   private readonly tree = new Map<string, Map<string, Map<string, Map<string, { value: number }>>>>();
 
   inc(a: string, b: string, c: string, d: string): void {
-    let l1 = this.tree.get(a);
-    if (l1 === undefined) this.tree.set(a, (l1 = new Map()));
-    let l2 = l1.get(b);
-    if (l2 === undefined) l1.set(b, (l2 = new Map()));
-    let l3 = l2.get(c);
-    if (l3 === undefined) l2.set(c, (l3 = new Map()));
+    const l1 = child(this.tree, a);
+    const l2 = child(l1, b);
+    const l3 = child(l2, c);
     let cell = l3.get(d);
     if (cell === undefined) {
       // Registered once per label set, so the scrape sees it.
