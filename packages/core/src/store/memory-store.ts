@@ -1,13 +1,15 @@
 import { assertValidRequest, type BucketPolicy, type BucketSnapshot, type ConsumeResult, gcraConsume, gcraSnapshot } from '../algorithms/gcra.js';
 import { type Clock, systemClock, systemTimers, type Timers, unref } from '../clock.js';
 import { ClosedError, InvalidArgumentError, RateLimitConfigError } from '../errors.js';
+import { BucketTable } from './bucket-table.js';
 import type { LeaseResult, RateLimitStore } from './types.js';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
   /**
-   * Most buckets (and, separately, most lease sets) kept at once. At the cap the least recently
-   * used 1/128 of the keys is dropped, so a flood of random tenants costs bounded memory.
+   * Most buckets (and, separately, most lease sets) kept at once. At the cap an expired or not
+   * recently used bucket is dropped (CLOCK eviction), so a flood of random tenants costs bounded
+   * memory while active tenants keep their state.
    * @default 100000
    */
   maxKeys?: number;
@@ -20,22 +22,20 @@ export interface MemoryStoreOptions {
 const SWEEP_BATCH = 5_000;
 
 /**
- * In-process store: one `Map` lookup per decision, no timer per key. A bucket is a single
- * number (its GCRA theoretical arrival time), which doubles as its expiry: once it is in the
- * past the bucket is full and the entry can go.
+ * In-process store: one `Map` lookup per decision, no timer per key, no allocation per decision
+ * once warm. A bucket is a single number (its GCRA theoretical arrival time), which doubles as
+ * its expiry: once it is in the past the bucket is full and the entry can go.
  */
 export class MemoryStore implements RateLimitStore {
   readonly name = 'memory';
   readonly local = true;
   readonly maxKeys: number;
-  /** Keys dropped because the cap was reached. */
-  evictions = 0;
-  private readonly buckets = new Map<string, number>();
+  private leaseEvictions = 0;
+  private readonly buckets: BucketTable;
   private readonly leases = new Map<string, Map<string, number>>();
   private readonly clock: Clock;
   private readonly timers: Timers;
   private sweepHandle: unknown;
-  private sweepCursor: Iterator<[string, number]> | undefined;
   private leaseSeq = 0;
   private closed = false;
 
@@ -51,6 +51,7 @@ export class MemoryStore implements RateLimitStore {
     }
     if (issues.length > 0) throw new RateLimitConfigError(issues);
     this.maxKeys = maxKeys;
+    this.buckets = new BucketTable(maxKeys);
     this.clock = options.clock ?? systemClock;
     this.timers = options.timers ?? systemTimers;
     if (sweep > 0) {
@@ -64,25 +65,37 @@ export class MemoryStore implements RateLimitStore {
     return this.buckets.size;
   }
 
+  /** Live keys dropped because the cap was reached. */
+  get evictions(): number {
+    return this.buckets.evictions + this.leaseEvictions;
+  }
+
   async consume(key: string, policy: BucketPolicy, cost: number): Promise<ConsumeResult> {
+    return this.consumeSync(key, policy, cost);
+  }
+
+  /** {@link consume} without the promise, for in-process callers on the hot path. */
+  consumeSync(key: string, policy: BucketPolicy, cost: number): ConsumeResult {
     this.assertOpen();
     assertValidRequest(policy, cost);
     const nowUs = Math.round(this.clock.now() * 1000);
-    const stored = this.buckets.get(key);
-    const { tatUs, result } = gcraConsume(stored, nowUs, policy, cost);
-    if (stored !== undefined) {
-      this.buckets.delete(key); // re-insert below: Map order is our LRU order
-    } else if (this.buckets.size >= this.maxKeys) {
-      this.evictBatch(this.buckets, nowUs, (tat) => tat);
+    const table = this.buckets;
+    const slot = table.find(key);
+    const { tatUs, result } = gcraConsume(slot < 0 ? undefined : table.tatAt(slot), nowUs, policy, cost);
+    if (tatUs > nowUs) {
+      if (slot < 0) table.insert(key, tatUs, nowUs);
+      else table.update(slot, tatUs);
+    } else if (slot >= 0) {
+      table.remove(slot); // full again: nothing worth keeping
     }
-    if (tatUs > nowUs) this.buckets.set(key, tatUs);
     return result;
   }
 
   async inspect(key: string, policy: BucketPolicy): Promise<BucketSnapshot> {
     this.assertOpen();
     assertValidRequest(policy, 1);
-    return gcraSnapshot(this.buckets.get(key), Math.round(this.clock.now() * 1000), policy);
+    const slot = this.buckets.find(key);
+    return gcraSnapshot(slot < 0 ? undefined : this.buckets.tatAt(slot), Math.round(this.clock.now() * 1000), policy);
   }
 
   async acquire(key: string, limit: number, leaseMs: number): Promise<LeaseResult> {
@@ -92,7 +105,7 @@ export class MemoryStore implements RateLimitStore {
     const now = this.clock.now();
     let held = this.leases.get(key);
     if (held === undefined) {
-      if (this.leases.size >= this.maxKeys) this.evictBatch(this.leases, now, latestExpiry);
+      if (this.leases.size >= this.maxKeys) this.evictLeases(now);
       held = new Map();
       this.leases.set(key, held);
     }
@@ -136,34 +149,28 @@ export class MemoryStore implements RateLimitStore {
 
   /** Drops expired buckets and lease sets, a bounded batch per call so a huge map never stalls the loop. */
   sweep(): void {
-    const nowUs = Math.round(this.clock.now() * 1000);
-    this.sweepCursor ??= this.buckets.entries();
-    for (let i = 0; i < SWEEP_BATCH; i++) {
-      const next = this.sweepCursor.next();
-      if (next.done) {
-        this.sweepCursor = undefined;
-        break;
-      }
-      if (next.value[1] <= nowUs) this.buckets.delete(next.value[0]);
-    }
-    const now = nowUs / 1000;
+    const now = this.clock.now();
+    this.buckets.sweep(Math.round(now * 1000), SWEEP_BATCH);
     for (const [key, held] of this.leases) {
       purgeExpired(held, now);
       if (held.size === 0) this.leases.delete(key);
     }
   }
 
-  /**
-   * Frees room for one key by dropping the least recently used 1/128 of the map in one pass.
-   * Batching matters: V8 leaves deleted `Map` entries as holes until it rehashes, so evicting
-   * one key per insert would re-scan those holes every time and a flood would go quadratic.
-   */
-  private evictBatch<V>(map: Map<string, V>, now: number, expiry: (v: V) => number): void {
-    let budget = Math.max(1, Math.ceil(this.maxKeys / 128));
-    for (const [key, value] of map) {
-      map.delete(key);
-      if (expiry(value) > now) this.evictions++;
-      if (--budget === 0) break;
+  private evictLeases(now: number): void {
+    // Expired lease sets first (scan a few of the oldest), else the oldest set.
+    let scanned = 0;
+    for (const [key, held] of this.leases) {
+      if (latestExpiry(held) <= now) {
+        this.leases.delete(key);
+        return;
+      }
+      if (++scanned >= 8) break;
+    }
+    const oldest = this.leases.keys().next();
+    if (!oldest.done) {
+      this.leases.delete(oldest.value);
+      this.leaseEvictions++;
     }
   }
 
