@@ -345,7 +345,7 @@ describe('HttpRateLimiter.handle: hooks, modes and failures', () => {
   });
 
   it('answers 503 service_overloaded when the load-reduced limit is reached', async () => {
-    const { http, clock } = limiter({ load: { signal: () => 1 } });
+    const { http, clock } = limiter({ load: { signal: () => 1, smoothingMs: 0 } });
     await run(http, acme(), 10);
     clock.advance(1000);
     const r = responded(await http.handle(acme()));
@@ -355,7 +355,7 @@ describe('HttpRateLimiter.handle: hooks, modes and failures', () => {
   });
 
   it('uses the configured shed status', async () => {
-    const { http } = limiter({ load: { signal: () => 1, shedStatus: 429 } });
+    const { http } = limiter({ load: { signal: () => 1, smoothingMs: 0, shedStatus: 429 } });
     const outcomes = await run(http, acme(), 11);
     expect(responded(outcomes[10] as HttpOutcome).status).toBe(429);
   });

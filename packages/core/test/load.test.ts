@@ -62,7 +62,7 @@ describe('LoadMonitor', () => {
     const clock = new FakeClock();
     let value = 0.5;
     const signal = vi.fn(() => value);
-    const monitor = new LoadMonitor(signal, 1000, clock);
+    const monitor = new LoadMonitor(signal, 1000, clock, undefined, 0);
     expect(monitor.load).toBe(0.5);
     value = 0.9;
     clock.advance(999);
@@ -91,12 +91,34 @@ describe('LoadMonitor', () => {
       10,
       clock,
       (load) => seen.push(load),
+      0,
     );
     for (; i < values.length; i++) {
       expect(monitor.load).toBe(expected[i]);
       clock.advance(10);
     }
     expect(seen).toEqual(expected);
+  });
+
+  it('smooths: a short burst barely moves the load, sustained load does', () => {
+    const clock = new FakeClock();
+    let value = 1;
+    const monitor = new LoadMonitor(() => value, 1000, clock, undefined, 10_000);
+    expect(monitor.load).toBe(0);
+    for (let s = 0; s < 2; s++) {
+      clock.advance(1000);
+      monitor.load;
+    }
+    expect(monitor.load).toBeCloseTo(1 - Math.exp(-0.2), 6);
+    expect(monitor.load).toBeLessThan(0.2);
+    for (let s = 0; s < 28; s++) {
+      clock.advance(1000);
+      monitor.load;
+    }
+    expect(monitor.load).toBeGreaterThan(0.94);
+    value = 0;
+    clock.advance(1000);
+    expect(monitor.load).toBeGreaterThan(0.85);
   });
 
   it('eventLoopUtilization returns a fraction', () => {
@@ -115,7 +137,7 @@ describe('load adjustment in the manager', () => {
     const m = createRateLimitManager({
       env: false,
       clock,
-      load: { signal: () => state.load, threshold: 0.8, minFactor: 0.1, sampleIntervalMs: 1000 },
+      load: { signal: () => state.load, threshold: 0.8, minFactor: 0.1, sampleIntervalMs: 1000, smoothingMs: 0 },
       observer: { onLoad },
       ...options,
     });
@@ -204,6 +226,14 @@ describe('load adjustment in the manager', () => {
 
   it('has the documented defaults', () => {
     const m = createRateLimitManager({ env: false });
-    expect(m.config.load).toEqual({ enabled: true, signal: undefined, threshold: 0.8, minFactor: 0.1, sampleIntervalMs: 1000, shedStatus: 503 });
+    expect(m.config.load).toEqual({
+      enabled: true,
+      signal: undefined,
+      threshold: 0.8,
+      minFactor: 0.1,
+      sampleIntervalMs: 1000,
+      smoothingMs: 10_000,
+      shedStatus: 503,
+    });
   });
 });

@@ -22,6 +22,11 @@ export interface LoadOptions {
   minFactor?: number;
   /** Milliseconds between samples of `signal`. @default 1000 */
   sampleIntervalMs?: number;
+  /**
+   * Time constant of the moving average over samples, in ms: load must last about this long to
+   * count fully, so bursts and pauses do not shed traffic. 0 uses each sample as is. @default 10000
+   */
+  smoothingMs?: number;
   /** Status of a request denied while quotas are reduced for load. @default 503 */
   shedStatus?: 429 | 503;
 }

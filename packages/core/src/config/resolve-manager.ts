@@ -225,7 +225,15 @@ function checkBucketQuota(issues: Issues, key: string, q: unknown): void {
 
 function checkLoad(issues: Issues, load: LoadOptions | undefined): ResolvedManagerConfig['load'] {
   if (load !== undefined && issues.check(isPlainObject(load), 'load', 'must be an object')) {
-    checkKnownKeys(issues, 'load', load as Record<string, unknown>, ['enabled', 'signal', 'threshold', 'minFactor', 'sampleIntervalMs', 'shedStatus']);
+    checkKnownKeys(issues, 'load', load as Record<string, unknown>, [
+      'enabled',
+      'signal',
+      'threshold',
+      'minFactor',
+      'sampleIntervalMs',
+      'smoothingMs',
+      'shedStatus',
+    ]);
     checkBoolean(issues, 'load.enabled', load.enabled);
     checkFunction(issues, 'load.signal', load.signal);
     if (load.threshold !== undefined)
@@ -236,6 +244,12 @@ function checkLoad(issues: Issues, load: LoadOptions | undefined): ResolvedManag
       );
     checkPositive(issues, 'load.minFactor', load.minFactor, 1);
     checkPositive(issues, 'load.sampleIntervalMs', load.sampleIntervalMs);
+    if (load.smoothingMs !== undefined)
+      issues.check(
+        typeof load.smoothingMs === 'number' && Number.isFinite(load.smoothingMs) && load.smoothingMs >= 0,
+        'load.smoothingMs',
+        `must be a number >= 0, got ${String(load.smoothingMs)}`,
+      );
     if (load.shedStatus !== undefined)
       issues.check(load.shedStatus === 429 || load.shedStatus === 503, 'load.shedStatus', `must be 429 or 503, got ${String(load.shedStatus)}`);
   }
@@ -245,6 +259,7 @@ function checkLoad(issues: Issues, load: LoadOptions | undefined): ResolvedManag
     threshold: load?.threshold ?? 0.8,
     minFactor: load?.minFactor ?? 0.1,
     sampleIntervalMs: load?.sampleIntervalMs ?? 1000,
+    smoothingMs: load?.smoothingMs ?? 10_000,
     shedStatus: load?.shedStatus ?? 503,
   };
 }

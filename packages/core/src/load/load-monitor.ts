@@ -25,34 +25,51 @@ export function eventLoopUtilization(): () => number {
 }
 
 /**
- * Samples a load signal at most once per interval, on demand (no timer), so an idle process
- * costs nothing and a busy one samples about once per interval.
+ * Samples a load signal at most once per interval, on demand (no timer), and smooths it with an
+ * exponentially weighted moving average whose time constant is `smoothingMs`: a burst of a
+ * second or two (a test, a GC pause) barely moves it, sustained overload does within seconds.
  */
 export class LoadMonitor {
-  private current = 0;
-  private sampledAt = Number.NEGATIVE_INFINITY;
+  private smoothed = 0;
+  private sampledAt = Number.NaN;
 
   constructor(
     private readonly signal: () => number,
     private readonly intervalMs: number,
     private readonly clock: Clock,
     private readonly onSample?: (load: number) => void,
+    private readonly smoothingMs = 10_000,
   ) {}
 
-  /** The latest load in [0, 1]; a signal that throws or returns junk reads as 0. */
+  /** The smoothed load in [0, 1]; a signal that throws or returns junk reads as 0. */
   get load(): number {
     const now = this.clock.now();
-    if (now - this.sampledAt >= this.intervalMs) {
+    const elapsed = now - this.sampledAt;
+    if (Number.isNaN(elapsed)) {
+      // First read: start the signal's window. Smoothed, history counts as idle; unsmoothed,
+      // the sample is the answer.
       this.sampledAt = now;
-      let value = 0;
-      try {
-        value = this.signal();
-      } catch {
-        value = 0;
+      const first = this.read();
+      if (this.smoothingMs === 0) {
+        this.smoothed = first;
+        this.onSample?.(first);
       }
-      this.current = Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0;
-      this.onSample?.(this.current);
+    } else if (elapsed >= this.intervalMs) {
+      this.sampledAt = now;
+      const weight = this.smoothingMs > 0 ? 1 - Math.exp(-elapsed / this.smoothingMs) : 1;
+      this.smoothed += weight * (this.read() - this.smoothed);
+      this.onSample?.(this.smoothed);
     }
-    return this.current;
+    return this.smoothed;
+  }
+
+  private read(): number {
+    let value = 0;
+    try {
+      value = this.signal();
+    } catch {
+      value = 0;
+    }
+    return Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0;
   }
 }

@@ -1,111 +1,30 @@
-import type { BucketPolicy } from '../algorithms/gcra.js';
-import { CircuitBreaker, type CircuitState } from '../breaker/circuit-breaker.js';
+import type { BucketPolicy, ConsumeResult } from '../algorithms/gcra.js';
+import { CircuitBreaker } from '../breaker/circuit-breaker.js';
+import { unref } from '../clock.js';
 import { checkQuota, Issues } from '../config/checks.js';
 import type { RateLimitManagerOptions } from '../config/options.js';
 import { type ResolvedManagerConfig, resolveManagerConfig } from '../config/resolve-manager.js';
 import { ClosedError, InvalidArgumentError, RateLimitConfigError, StoreUnavailableError } from '../errors.js';
 import { eventLoopUtilization, LoadMonitor, loadFactor } from '../load/load-monitor.js';
-import { unref } from '../clock.js';
 import { type Logger, silentLogger } from '../observe/logger.js';
 import { type RateLimitObserver, safely } from '../observe/observer.js';
-import { normalizePath, pathLabel } from '../routing/path.js';
-import { BUCKET_NAME, type BucketQuota, type CompiledRouteRule, compileRouteRules, matchRouteRule } from '../routing/route-rules.js';
+import { PathCache } from '../routing/path-cache.js';
+import { BUCKET_NAME, type BucketQuota, compileRouteRules } from '../routing/route-rules.js';
+import type { FleetEvent, FleetSync } from '../store/fleet.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { ResilientStore, type SourcedConsumeResult } from '../store/resilient-store.js';
-import type { FleetEvent, FleetSync } from '../store/fleet.js';
 import type { RateLimitStore } from '../store/types.js';
 import { assertTenantId } from '../tenant/tenant-id.js';
 import { TierResolver } from '../tenant/tier-resolver.js';
 import { type TenantOverride, type TenantQuotaConfig, type Tier, TIERS } from '../tiers.js';
-import { BoundedMap } from '../util/lru.js';
 import type { ConcurrencySlot, RateLimitDecision, RateLimitMetadata } from './decision.js';
-import { anonymousSubject, bucketKey, leaseKey, type Subject, tenantSubject } from './subject.js';
+import type { CheckOptions, HealthReport, QuotaReport, Readiness, TenantStatus, TenantSummary } from './reports.js';
+import { anonymousSubject, bucketKey, type Subject, tenantSubject } from './subject.js';
+import { contextKey, newContext, type TenantContext, TenantContexts } from './tenant-context.js';
 
-/** Per-call options of {@link RateLimitManager.checkRateLimit}. */
-export interface CheckOptions {
-  /** Tokens this request costs; beats route rules. */
-  cost?: number;
-  /** HTTP method, for method-specific route rules. */
-  method?: string;
-  /** Count in this named bucket instead of the rule's or the default one. */
-  bucket?: string;
-  /** Route pattern known to the framework (`/users/:id`), used as the metrics label. */
-  route?: string;
-}
+export type { CheckOptions, HealthReport, QuotaReport, Readiness, TenantStatus, TenantSummary } from './reports.js';
 
-/** What the manager remembers about a tenant it has seen (bounded, most recent kept). */
-export interface TenantSummary {
-  readonly tenantId: string;
-  readonly key: string;
-  readonly tier: Tier;
-  readonly anonymous: boolean;
-  readonly lastSeen: number;
-  readonly allowed: number;
-  readonly denied: number;
-}
-
-/** Detailed status of one tenant. */
-export interface TenantStatus {
-  readonly tenantId: string;
-  /** Seen (here or fleet-wide), overridden, or holding state; the admin API answers 404 otherwise. */
-  readonly known: boolean;
-  readonly tier: Tier;
-  readonly quota: TenantQuotaConfig;
-  readonly overridden: boolean;
-  readonly limit: number;
-  readonly remaining: number;
-  readonly resetAfterMs: number;
-  /** Buckets of this tenant holding state (not full). */
-  readonly activeWindows: number;
-  readonly activeConcurrency: number;
-  readonly lastSeen: number | null;
-  readonly allowed: number;
-  readonly denied: number;
-}
-
-/** Process health as the admin API and health checks report it. */
-export interface HealthReport {
-  /** `degraded` while the breaker is not closed (decisions come from the fallback). */
-  readonly status: 'ok' | 'degraded';
-  readonly store: string;
-  readonly circuitBreaker: CircuitState;
-  readonly cacheFailures: number;
-  readonly consecutiveFailures: number;
-  readonly systemLoad: number;
-  readonly activeTenants: number;
-  /** Round trip of a store ping in ms, or `null` when it failed or timed out. */
-  readonly storeLatencyMs: number | null;
-}
-
-/** Answer of {@link RateLimitManager.readiness}, for Kubernetes readiness probes. */
-export interface Readiness {
-  /**
-   * False only when this instance cannot decide: closed, or the shared store is unavailable
-   * and `failMode` is `closed`. A Redis outage alone keeps it ready: the fallback serves.
-   */
-  readonly ready: boolean;
-  readonly reason?: string;
-  readonly circuitBreaker: CircuitState;
-}
-
-/** Quota configuration as `GET /quotas` shows it. */
-export interface QuotaReport {
-  readonly defaultTier: Tier;
-  readonly tiers: Readonly<Record<Tier, TenantQuotaConfig>>;
-  readonly overrides: Readonly<Record<string, TenantOverride>>;
-  readonly tierRules: ReadonlyArray<{ pattern: string; tier: Tier }>;
-}
-
-interface MutableSummary {
-  tenantId: string;
-  key: string;
-  tier: Tier;
-  anonymous: boolean;
-  lastSeen: number;
-  allowed: number;
-  denied: number;
-  buckets: Set<string>;
-}
+const NO_OPTIONS: CheckOptions = Object.freeze({});
 
 /**
  * The rate limiter: tier detection, quotas, load adjustment and route rules in front of a
@@ -116,24 +35,23 @@ export class RateLimitManager {
   /** The store decisions go through (a {@link ResilientStore} around a shared store). */
   readonly store: RateLimitStore;
   readonly breaker: CircuitBreaker;
+  /** Resolves once fleet-wide overrides are loaded from the shared store (at once without one). */
+  readonly ready: Promise<void>;
   private readonly overrides = new Map<string, TenantOverride>();
   private readonly tierResolver: TierResolver;
-  private readonly routes: CompiledRouteRule[];
+  private readonly paths: PathCache;
   private readonly routeBuckets: string[];
-  private readonly seen: BoundedMap<string, MutableSummary>;
+  private readonly contexts: TenantContexts;
   private readonly loadMonitor: LoadMonitor | undefined;
   private readonly observer: RateLimitObserver | undefined;
   private readonly fleet: FleetSync | undefined;
   private readonly unsubscribeFleet: (() => void) | undefined;
-  /** Resolves once fleet-wide overrides are loaded from the shared store (at once without one). */
-  readonly ready: Promise<void>;
+  /** The store when it is this manager's own memory store: decided synchronously, on the manager's clock. */
+  private readonly localStore: MemoryStore | undefined;
+  /** Bumped whenever cached tiers and quotas may be stale (overrides, resets). */
+  private version = 0;
   private closed = false;
   private decisions = 0;
-  /** Per-decision debug logs only when the logger would print them (pino's isLevelEnabled), never with the silent default. */
-  private get debug(): boolean {
-    const logger = this.config.logger as Logger & { isLevelEnabled?: (level: string) => boolean };
-    return logger !== silentLogger && (logger.isLevelEnabled?.('debug') ?? true);
-  }
 
   constructor(options: RateLimitManagerOptions = {}, extraOptionKeys: readonly string[] = []) {
     const config = resolveManagerConfig(options, extraOptionKeys);
@@ -149,6 +67,7 @@ export class RateLimitManager {
       },
     });
     const primary = config.store ?? new MemoryStore({ clock, timers });
+    this.localStore = config.store === undefined ? (primary as MemoryStore) : undefined;
     this.store = isLocal(primary)
       ? primary
       : new ResilientStore({
@@ -174,9 +93,9 @@ export class RateLimitManager {
       clock,
       logger,
     });
-    this.routes = compileRouteRules(config.routes, config.caseSensitiveRoutes);
+    this.paths = new PathCache(compileRouteRules(config.routes, config.caseSensitiveRoutes));
     this.routeBuckets = [...new Set(config.routes.flatMap((r) => (r.bucket ? [r.bucket] : [])))];
-    this.seen = new BoundedMap(config.maxTrackedTenants);
+    this.contexts = new TenantContexts(config.maxTrackedTenants);
     this.fleet = this.store.fleet;
     if (this.fleet) {
       this.unsubscribeFleet = this.fleet.subscribe((event) => void this.applyFleetEvent(event));
@@ -185,15 +104,19 @@ export class RateLimitManager {
       this.ready = Promise.resolve();
     }
     if (config.load.enabled) {
-      this.loadMonitor = new LoadMonitor(config.load.signal ?? eventLoopUtilization(), config.load.sampleIntervalMs, clock, (load) =>
-        safely(() => this.observer?.onLoad?.(load)),
+      this.loadMonitor = new LoadMonitor(
+        config.load.signal ?? eventLoopUtilization(),
+        config.load.sampleIntervalMs,
+        clock,
+        (load) => safely(() => this.observer?.onLoad?.(load)),
+        config.load.smoothingMs,
       );
     }
   }
 
   /** A validated tenant subject; throws {@link InvalidTenantError} for a bad id. */
   tenant(tenantId: string): Subject {
-    return tenantSubject(assertTenantId(tenantId, this.config.tenantIdRules));
+    return this.contexts.get(tenantId)?.subject ?? tenantSubject(assertTenantId(tenantId, this.config.tenantIdRules));
   }
 
   /** The subject for an anonymous client group (`ip:203.0.113.7`, `shared`). */
@@ -208,15 +131,16 @@ export class RateLimitManager {
    * @throws InvalidTenantError for a bad tenant id; InvalidArgumentError for a bad cost;
    *   StoreUnavailableError only with `failMode: 'closed'`
    */
-  async checkRateLimit(tenant: string | Subject, path = '/', options: CheckOptions = {}): Promise<RateLimitDecision> {
-    this.assertOpen();
-    const subject = typeof tenant === 'string' ? this.tenant(tenant) : tenant;
-    const normalized = normalizePath(path);
-    const rule = matchRouteRule(this.routes, normalized, options.method);
-    const resolved = this.tierOf(subject);
+  async checkRateLimit(tenant: string | Subject, path = '/', options: CheckOptions = NO_OPTIONS): Promise<RateLimitDecision> {
+    if (this.closed) throw new ClosedError('RateLimitManager');
+    const now = this.config.clock.now();
+    const ctx = this.context(tenant);
+    const resolved = this.tierFor(ctx, now);
     const tier = typeof resolved === 'string' ? resolved : await resolved;
-    const route = options.route ?? rule?.label ?? pathLabel(normalized);
-    if (rule?.rule.skip) return skippedDecision(subject, tier, normalized, route);
+    const info = this.paths.get(path);
+    const rule = info.rule(options.method);
+    const route = options.route ?? rule?.label ?? info.label;
+    if (rule?.rule.skip) return skippedDecision(ctx.subject, tier, info.normalized, route);
 
     const cost = options.cost ?? rule?.rule.cost ?? 1;
     if (!(Number.isSafeInteger(cost) && cost >= 1)) throw new InvalidArgumentError(`cost must be a whole number >= 1, got ${String(cost)}`);
@@ -224,26 +148,32 @@ export class RateLimitManager {
     if (options.bucket !== undefined && !BUCKET_NAME.test(options.bucket)) {
       throw new InvalidArgumentError(`bucket must match ${BUCKET_NAME}, got ${JSON.stringify(options.bucket)}`);
     }
-    const quota = this.quotaOf(subject, tier);
-    const bucketQuota = (rule?.rule.bucket === bucket && rule.rule.quota && quotaForTier(rule.rule.quota, tier)) || quota;
+    const quota = ctx.quota;
+    const ruleQuota = rule?.rule.bucket === bucket && rule.rule.quota ? quotaForTier(rule.rule.quota, tier) : undefined;
     const factor = this.loadMonitor ? loadFactor(this.loadMonitor.load, this.config.load.threshold, this.config.load.minFactor, quota.priorityBoost) : 1;
-    const policy: BucketPolicy = { rate: bucketQuota.requestsPerSecond * factor, burst: bucketQuota.burstSize };
+    const policy: BucketPolicy =
+      ruleQuota === undefined && factor === 1 ? ctx.policy : { rate: (ruleQuota ?? quota).requestsPerSecond * factor, burst: (ruleQuota ?? quota).burstSize };
 
     // Timed only when someone listens, and only one decision in eight: two clock reads are a
     // real share of a memory decision, and a sample is as good for a latency histogram.
     const timed = this.observer?.onDecision !== undefined && (++this.decisions & 7) === 0;
     const started = timed ? performance.now() : 0;
-    const result = (await this.store.consume(bucketKey(subject, bucket), policy, cost)) as SourcedConsumeResult;
+    const key = contextKey(ctx, bucket);
+    const result: ConsumeResult & { source?: SourcedConsumeResult['source'] } = this.localStore
+      ? this.localStore.consumeSync(key, policy, cost, now)
+      : await this.store.consume(key, policy, cost);
     const shadow = this.config.shadow || rule?.rule.shadow === true;
     const exceeded = !result.allowed;
     const allowed = !exceeded || shadow;
+    // Reached while quotas are cut for load: that is load shedding (503 by default).
     const reason = exceeded ? (result.reason ?? (factor < 1 ? 'load_shed' : 'rate_limited')) : undefined;
+    const subject = ctx.subject;
     const metadata: RateLimitMetadata = {
       allowed,
       tenantId: subject.tenantId,
       tier,
       anonymous: subject.anonymous,
-      path: normalized,
+      path: info.normalized,
       route,
       bucket,
       policy: bucket === 'default' ? tier : `${tier}-${bucket}`,
@@ -263,11 +193,9 @@ export class RateLimitManager {
       ...(timed && { durationMs: performance.now() - started }),
       ...(reason && { reason }),
     };
-    this.remember(subject, tier, bucket, allowed);
-    if (this.debug) this.config.logger.debug({ ...metadata, allowed }, 'rate limit decision');
-    if (this.observer?.onDecision) {
-      safely(() => this.observer?.onDecision?.(metadata));
-    }
+    this.remember(ctx, tier, allowed, now);
+    if (this.debug) this.config.logger.debug({ ...metadata }, 'rate limit decision');
+    if (this.observer?.onDecision) safely(() => this.observer?.onDecision?.(metadata));
     return { allowed, retryAfter: allowed ? 0 : Math.max(1, Math.ceil(result.retryAfterMs / 1000)), metadata };
   }
 
@@ -276,14 +204,16 @@ export class RateLimitManager {
    * when the work ends; a slot never released expires after `concurrencyLeaseMs`.
    */
   async acquireConcurrency(tenant: string | Subject): Promise<ConcurrencySlot> {
-    this.assertOpen();
-    const subject = typeof tenant === 'string' ? this.tenant(tenant) : tenant;
-    const resolved = this.tierOf(subject);
+    if (this.closed) throw new ClosedError('RateLimitManager');
+    const ctx = this.context(tenant);
+    const resolved = this.tierFor(ctx, this.config.clock.now());
     const tier = typeof resolved === 'string' ? resolved : await resolved;
-    const limit = this.quotaOf(subject, tier).maxConcurrentRequests;
-    const key = leaseKey(subject);
+    const limit = ctx.quota.maxConcurrentRequests;
+    const key = ctx.leaseKey;
     const lease = await this.store.acquire(key, limit, this.config.concurrencyLeaseMs);
-    safely(() => this.observer?.onConcurrency?.({ tenantId: subject.tenantId, tier, allowed: lease.allowed, active: lease.active, limit }));
+    const subject = ctx.subject;
+    if (this.observer?.onConcurrency)
+      safely(() => this.observer?.onConcurrency?.({ tenantId: subject.tenantId, tier, allowed: lease.allowed, active: lease.active, limit }));
     let released = lease.leaseId === undefined;
     return {
       allowed: lease.allowed,
@@ -302,24 +232,23 @@ export class RateLimitManager {
   /** Status of one tenant, read from the store without consuming. */
   async getTenantStatus(tenantId: string): Promise<TenantStatus> {
     this.assertOpen();
-    const subject = this.tenant(tenantId);
-    const tier = await this.tierOf(subject);
-    const quota = this.quotaOf(subject, tier);
+    const ctx = this.contexts.get(tenantId) ?? newContext(tenantSubject(assertTenantId(tenantId, this.config.tenantIdRules)));
+    const tier = await this.tierFor(ctx, this.config.clock.now());
+    const quota = ctx.quota;
     const policy = { rate: quota.requestsPerSecond, burst: quota.burstSize };
-    const summary = this.seen.get(subject.key, this.config.clock.now());
-    const buckets = ['default', ...this.routeBuckets, ...(summary?.buckets ?? [])].filter((b, i, all) => all.indexOf(b) === i);
-    const snapshots = await Promise.all(buckets.map((b) => this.store.inspect(bucketKey(subject, b), policy)));
+    const buckets = ['default', ...this.routeBuckets, ...(ctx.buckets?.keys() ?? [])].filter((b, i, all) => all.indexOf(b) === i);
+    const snapshots = await Promise.all(buckets.map((b) => this.store.inspect(contextKey(ctx, b), policy)));
     const main = snapshots[0] ?? { limit: quota.burstSize, remaining: quota.burstSize, resetAfterMs: 0 };
     const activeWindows = snapshots.filter((s) => s.resetAfterMs > 0).length;
-    const activeConcurrency = await this.store.countLeases(leaseKey(subject));
-    const overridden = this.overrides.has(subject.tenantId);
-    let lastSeen = summary?.lastSeen ?? null;
+    const activeConcurrency = await this.store.countLeases(ctx.leaseKey);
+    const overridden = this.overrides.has(tenantId);
+    let lastSeen = ctx.seen ? ctx.lastSeen : null;
     if (this.fleet?.lastSeen) {
-      const fleetSeen = await this.fleet.lastSeen(subject.tenantId).catch(() => undefined);
+      const fleetSeen = await this.fleet.lastSeen(tenantId).catch(() => undefined);
       if (fleetSeen !== undefined && (lastSeen === null || fleetSeen > lastSeen)) lastSeen = fleetSeen;
     }
     return {
-      tenantId: subject.tenantId,
+      tenantId,
       known: lastSeen !== null || overridden || activeWindows > 0 || activeConcurrency > 0,
       tier,
       quota,
@@ -330,8 +259,8 @@ export class RateLimitManager {
       activeWindows,
       activeConcurrency,
       lastSeen,
-      allowed: summary?.allowed ?? 0,
-      denied: summary?.denied ?? 0,
+      allowed: ctx.allowed,
+      denied: ctx.denied,
     };
   }
 
@@ -341,8 +270,18 @@ export class RateLimitManager {
    */
   async getAllTenantStatus(): Promise<TenantSummary[]> {
     const byKey = new Map<string, TenantSummary>();
-    for (const [, s] of this.seen.entries(this.config.clock.now())) {
-      byKey.set(s.key, { tenantId: s.tenantId, key: s.key, tier: s.tier, anonymous: s.anonymous, lastSeen: s.lastSeen, allowed: s.allowed, denied: s.denied });
+    for (const c of this.contexts.values()) {
+      if (!c.seen) continue;
+      const s = c.subject;
+      byKey.set(s.key, {
+        tenantId: s.anonymous ? s.key : s.tenantId,
+        key: s.key,
+        tier: c.tier,
+        anonymous: s.anonymous,
+        lastSeen: c.lastSeen,
+        allowed: c.allowed,
+        denied: c.denied,
+      });
     }
     if (this.fleet) {
       try {
@@ -353,7 +292,7 @@ export class RateLimitManager {
             if (seen.lastSeen > local.lastSeen) byKey.set(subject.key, { ...local, lastSeen: seen.lastSeen });
             continue;
           }
-          const tier = await this.tierOf(subject);
+          const tier = await this.tierFor(newContext(subject), this.config.clock.now());
           byKey.set(subject.key, { tenantId: seen.tenantId, key: subject.key, tier, anonymous: false, lastSeen: seen.lastSeen, allowed: 0, denied: 0 });
         }
       } catch (err) {
@@ -389,6 +328,7 @@ export class RateLimitManager {
     if (issues.list.length > 0) throw new RateLimitConfigError(issues.list);
     const override = { ...quota };
     this.overrides.set(tenantId, override);
+    this.version++;
     // "At once" includes this instance's cached denials, made under the old quota.
     return this.clearLocalState(tenantId).then(() => this.tellFleet(() => this.fleet?.saveOverride(tenantId, override)));
   }
@@ -397,6 +337,7 @@ export class RateLimitManager {
   async removeTenantOverride(tenantId: string): Promise<boolean> {
     assertTenantId(tenantId, this.config.tenantIdRules);
     const existed = this.overrides.delete(tenantId);
+    this.version++;
     await this.clearLocalState(tenantId);
     await this.tellFleet(() => this.fleet?.saveOverride(tenantId, null));
     return existed;
@@ -411,8 +352,8 @@ export class RateLimitManager {
   async resetTenant(tenantId: string): Promise<void> {
     this.assertOpen();
     const subject = this.tenant(tenantId);
-    this.tierResolver.clear(tenantId);
-    await Promise.all([...this.keysOf(subject).map((key) => this.store.reset(key))]);
+    this.forgetTier(tenantId);
+    await Promise.all(this.keysOf(subject).map((key) => this.store.reset(key)));
     await this.tellFleet(() => this.fleet?.publishReset(tenantId));
   }
 
@@ -436,7 +377,7 @@ export class RateLimitManager {
       cacheFailures: this.breaker.totalFailures,
       consecutiveFailures: this.breaker.consecutiveFailures,
       systemLoad: this.loadMonitor?.load ?? 0,
-      activeTenants: this.seen.size,
+      activeTenants: this.contexts.size,
       storeLatencyMs,
     };
   }
@@ -460,8 +401,52 @@ export class RateLimitManager {
 
   /** The tier a subject is limited under. */
   tierOf(subject: Subject): Tier | Promise<Tier> {
-    if (subject.tier) return subject.tier;
-    return this.overrides.get(subject.tenantId)?.tier ?? this.tierResolver.resolve(subject.tenantId);
+    const ctx = this.contexts.get(subject.anonymous ? subject.key : subject.tenantId) ?? newContext(subject);
+    return this.tierFor(ctx, this.config.clock.now());
+  }
+
+  /** The cached context of a tenant id or subject, created (after validation) on first sight. */
+  private context(tenant: string | Subject): TenantContext {
+    if (typeof tenant === 'string') {
+      return this.contexts.get(tenant) ?? this.contexts.add(tenant, newContext(tenantSubject(assertTenantId(tenant, this.config.tenantIdRules))));
+    }
+    const id = tenant.anonymous ? tenant.key : tenant.tenantId;
+    const ctx = this.contexts.get(id);
+    return ctx !== undefined && ctx.subject.tier === tenant.tier ? ctx : this.contexts.add(id, newContext(tenant));
+  }
+
+  /**
+   * The context's tier, refreshing tier and quota when overrides changed since (`version`) or
+   * a `resolveTier` answer aged out; synchronous unless `resolveTier` must be asked.
+   */
+  private tierFor(ctx: TenantContext, now: number): Tier | Promise<Tier> {
+    if (ctx.version === this.version && now < ctx.tierExpiresAt) return ctx.tier;
+    const subject = ctx.subject;
+    const version = this.version;
+    const apply = (tier: Tier): Tier => {
+      const quota = this.quotaOf(subject, tier);
+      ctx.tier = tier;
+      ctx.quota = quota;
+      ctx.policy = { rate: quota.requestsPerSecond, burst: quota.burstSize };
+      ctx.version = version;
+      // Answers of resolveTier are re-asked after the tier cache TTL (failures at once).
+      ctx.tierExpiresAt =
+        this.config.resolveTier === undefined
+          ? Number.POSITIVE_INFINITY
+          : this.tierResolver.cached(subject.tenantId, now)
+            ? now + this.config.tierCache.ttlMs
+            : now;
+      return tier;
+    };
+    const pinned = subject.tier ?? this.overrides.get(subject.tenantId)?.tier;
+    if (pinned) return apply(pinned);
+    const resolved = this.tierResolver.resolve(subject.tenantId);
+    return typeof resolved === 'string' ? apply(resolved) : resolved.then(apply);
+  }
+
+  private forgetTier(tenantId: string): void {
+    this.tierResolver.clear(tenantId);
+    this.version++;
   }
 
   private quotaOf(subject: Subject, tier: Tier): TenantQuotaConfig {
@@ -474,9 +459,9 @@ export class RateLimitManager {
 
   /** Every store key of a subject: its buckets (default, route rules, ones seen) and leases. */
   private keysOf(subject: Subject): string[] {
-    const summary = this.seen.get(subject.key, this.config.clock.now());
-    const buckets = new Set(['default', ...this.routeBuckets, ...(summary?.buckets ?? [])]);
-    return [...[...buckets].map((b) => bucketKey(subject, b)), leaseKey(subject)];
+    const ctx = this.contexts.get(subject.anonymous ? subject.key : subject.tenantId);
+    const buckets = new Set(['default', ...this.routeBuckets, ...(ctx?.buckets?.keys() ?? [])]);
+    return [...[...buckets].map((b) => bucketKey(subject, b)), ctx?.leaseKey ?? `${subject.key}:c`];
   }
 
   /** Applies a change announced by some instance of the fleet (this one included). */
@@ -484,8 +469,9 @@ export class RateLimitManager {
     if (event.type === 'override') {
       if (event.override) this.overrides.set(event.tenantId, event.override);
       else this.overrides.delete(event.tenantId);
+      this.version++;
     } else {
-      this.tierResolver.clear(event.tenantId);
+      this.forgetTier(event.tenantId);
       // The instance that reset only knows the buckets it has used; each instance deletes the
       // ones it knows too (idempotent), so buckets named only elsewhere are reset as well.
       await Promise.all(this.keysOf(tenantSubject(event.tenantId)).map((key) => this.store.reset(key))).catch((err: unknown) =>
@@ -504,6 +490,7 @@ export class RateLimitManager {
       fleet.loadOverrides().then(
         (stored) => {
           for (const [id, quota] of Object.entries(stored)) this.overrides.set(id, quota);
+          this.version++;
           if (!first) this.config.logger.info({ count: Object.keys(stored).length }, 'fleet-wide overrides loaded');
         },
         (err: unknown) => {
@@ -534,28 +521,18 @@ export class RateLimitManager {
     }
   }
 
-  private remember(subject: Subject, tier: Tier, bucket: string, allowed: boolean): void {
-    const now = this.config.clock.now();
-    if (!subject.anonymous) this.fleet?.recordSeen(subject.tenantId, tier, now);
-    let s = this.seen.get(subject.key, now);
-    if (!s) {
-      s = {
-        tenantId: subject.anonymous ? subject.key : subject.tenantId,
-        key: subject.key,
-        tier,
-        anonymous: subject.anonymous,
-        lastSeen: now,
-        allowed: 0,
-        denied: 0,
-        buckets: new Set(),
-      };
-    }
-    s.tier = tier;
-    s.lastSeen = now;
-    if (allowed) s.allowed++;
-    else s.denied++;
-    if (bucket !== 'default') s.buckets.add(bucket);
-    this.seen.set(subject.key, s, now);
+  private remember(ctx: TenantContext, tier: Tier, allowed: boolean, now: number): void {
+    ctx.seen = true;
+    ctx.lastSeen = now;
+    if (allowed) ctx.allowed++;
+    else ctx.denied++;
+    if (!ctx.subject.anonymous) this.fleet?.recordSeen(ctx.subject.tenantId, tier, now);
+  }
+
+  /** Per-decision debug logs only when the logger would print them (pino's isLevelEnabled), never with the silent default. */
+  private get debug(): boolean {
+    const logger = this.config.logger as Logger & { isLevelEnabled?: (level: string) => boolean };
+    return logger !== silentLogger && (logger.isLevelEnabled?.('debug') ?? true);
   }
 
   private assertOpen(): void {

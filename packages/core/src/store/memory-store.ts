@@ -74,11 +74,14 @@ export class MemoryStore implements RateLimitStore {
     return this.consumeSync(key, policy, cost);
   }
 
-  /** {@link consume} without the promise, for in-process callers on the hot path. */
-  consumeSync(key: string, policy: BucketPolicy, cost: number): ConsumeResult {
+  /**
+   * {@link consume} without the promise, for in-process callers on the hot path. `nowMs` lets a
+   * caller that already read the (same) clock save a second read.
+   */
+  consumeSync(key: string, policy: BucketPolicy, cost: number, nowMs = this.clock.now()): ConsumeResult {
     this.assertOpen();
     assertValidRequest(policy, cost);
-    const nowUs = Math.round(this.clock.now() * 1000);
+    const nowUs = Math.round(nowMs * 1000);
     const table = this.buckets;
     const slot = table.find(key);
     const { tatUs, result } = gcraConsume(slot < 0 ? undefined : table.tatAt(slot), nowUs, policy, cost);

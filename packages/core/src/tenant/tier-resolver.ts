@@ -53,6 +53,11 @@ export class TierResolver {
     return this.lookUp(lookup, tenantId, now);
   }
 
+  /** Whether `resolveTier`'s answer for the tenant is cached (a failed lookup is not). */
+  cached(tenantId: string, now: number): boolean {
+    return this.cache.get(tenantId, now) !== undefined;
+  }
+
   /** Forgets cached lookups (after an admin change, say). */
   clear(tenantId?: string): void {
     if (tenantId === undefined) this.cache.clear();

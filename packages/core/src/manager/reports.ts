@@ -1,0 +1,77 @@
+import type { CircuitState } from '../breaker/circuit-breaker.js';
+import type { TenantOverride, TenantQuotaConfig, Tier } from '../tiers.js';
+
+/** Per-call options of {@link RateLimitManager.checkRateLimit}. */
+export interface CheckOptions {
+  /** Tokens this request costs; beats route rules. */
+  cost?: number;
+  /** HTTP method, for method-specific route rules. */
+  method?: string;
+  /** Count in this named bucket instead of the rule's or the default one. */
+  bucket?: string;
+  /** Route pattern known to the framework (`/users/:id`), used as the metrics label. */
+  route?: string;
+}
+
+/** What the manager remembers about a tenant it has seen (bounded, most recent kept). */
+export interface TenantSummary {
+  readonly tenantId: string;
+  readonly key: string;
+  readonly tier: Tier;
+  readonly anonymous: boolean;
+  readonly lastSeen: number;
+  readonly allowed: number;
+  readonly denied: number;
+}
+
+/** Detailed status of one tenant. */
+export interface TenantStatus {
+  readonly tenantId: string;
+  /** Seen (here or fleet-wide), overridden, or holding state; the admin API answers 404 otherwise. */
+  readonly known: boolean;
+  readonly tier: Tier;
+  readonly quota: TenantQuotaConfig;
+  readonly overridden: boolean;
+  readonly limit: number;
+  readonly remaining: number;
+  readonly resetAfterMs: number;
+  /** Buckets of this tenant holding state (not full). */
+  readonly activeWindows: number;
+  readonly activeConcurrency: number;
+  readonly lastSeen: number | null;
+  readonly allowed: number;
+  readonly denied: number;
+}
+
+/** Process health as the admin API and health checks report it. */
+export interface HealthReport {
+  /** `degraded` while the breaker is not closed (decisions come from the fallback). */
+  readonly status: 'ok' | 'degraded';
+  readonly store: string;
+  readonly circuitBreaker: CircuitState;
+  readonly cacheFailures: number;
+  readonly consecutiveFailures: number;
+  readonly systemLoad: number;
+  readonly activeTenants: number;
+  /** Round trip of a store ping in ms, or `null` when it failed or timed out. */
+  readonly storeLatencyMs: number | null;
+}
+
+/** Answer of {@link RateLimitManager.readiness}, for Kubernetes readiness probes. */
+export interface Readiness {
+  /**
+   * False only when this instance cannot decide: closed, or the shared store is unavailable
+   * and `failMode` is `closed`. A Redis outage alone keeps it ready: the fallback serves.
+   */
+  readonly ready: boolean;
+  readonly reason?: string;
+  readonly circuitBreaker: CircuitState;
+}
+
+/** Quota configuration as `GET /quotas` shows it. */
+export interface QuotaReport {
+  readonly defaultTier: Tier;
+  readonly tiers: Readonly<Record<Tier, TenantQuotaConfig>>;
+  readonly overrides: Readonly<Record<string, TenantOverride>>;
+  readonly tierRules: ReadonlyArray<{ pattern: string; tier: Tier }>;
+}

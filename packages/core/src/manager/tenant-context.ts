@@ -1,0 +1,90 @@
+import type { BucketPolicy } from '../algorithms/gcra.js';
+import type { TenantQuotaConfig, Tier } from '../tiers.js';
+import { bucketKey, leaseKey, type Subject } from './subject.js';
+
+/**
+ * What the manager keeps per tenant (or anonymous client group) between decisions: the
+ * validated subject, its store keys, its resolved tier and quota (valid while `version` matches
+ * the manager's and `tierExpiresAt` is ahead), and the counters status listings show. Caching
+ * it is what keeps validation, tier rules and key building off the per-request path.
+ */
+export interface TenantContext {
+  readonly subject: Subject;
+  readonly defaultKey: string;
+  readonly leaseKey: string;
+  version: number;
+  tierExpiresAt: number;
+  tier: Tier;
+  quota: TenantQuotaConfig;
+  /** The main bucket's policy at load factor 1 (reused: no allocation per decision). */
+  policy: BucketPolicy;
+  /** Named buckets used so far, with their store keys. */
+  buckets: Map<string, string> | undefined;
+  /** Whether a decision has been made (only such contexts are listed). */
+  seen: boolean;
+  lastSeen: number;
+  allowed: number;
+  denied: number;
+}
+
+export function newContext(subject: Subject): TenantContext {
+  return {
+    subject,
+    defaultKey: bucketKey(subject, 'default'),
+    leaseKey: leaseKey(subject),
+    version: -1,
+    tierExpiresAt: 0,
+    tier: 'free',
+    quota: { requestsPerSecond: 1, burstSize: 1, maxConcurrentRequests: 1, priorityBoost: 1 },
+    policy: { rate: 1, burst: 1 },
+    buckets: undefined,
+    seen: false,
+    lastSeen: 0,
+    allowed: 0,
+    denied: 0,
+  };
+}
+
+/** The store key of one of the context's buckets. */
+export function contextKey(ctx: TenantContext, bucket: string): string {
+  if (bucket === 'default') return ctx.defaultKey;
+  ctx.buckets ??= new Map();
+  let key = ctx.buckets.get(bucket);
+  if (key === undefined) {
+    key = bucketKey(ctx.subject, bucket);
+    ctx.buckets.set(bucket, key);
+  }
+  return key;
+}
+
+/** Contexts by tenant id (or anonymous stem), bounded: the oldest goes first when full. */
+export class TenantContexts {
+  private readonly map = new Map<string, TenantContext>();
+
+  constructor(private readonly max: number) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(id: string): TenantContext | undefined {
+    return this.map.get(id);
+  }
+
+  add(id: string, ctx: TenantContext): TenantContext {
+    if (this.map.size >= this.max) {
+      const oldest = this.map.keys().next();
+      if (!oldest.done) this.map.delete(oldest.value);
+    }
+    this.map.set(id, ctx);
+    return ctx;
+  }
+
+  delete(id: string): void {
+    this.map.delete(id);
+  }
+
+  values(): IterableIterator<TenantContext> {
+    return this.map.values();
+  }
+}
