@@ -43,7 +43,11 @@ export class LoadMonitor {
 
   /** The smoothed load in [0, 1]; a signal that throws or returns junk reads as 0. */
   get load(): number {
-    const now = this.clock.now();
+    return this.loadAt(this.clock.now());
+  }
+
+  /** {@link load} for a caller that already read the clock. */
+  loadAt(now: number): number {
     const elapsed = now - this.sampledAt;
     if (Number.isNaN(elapsed)) {
       // First read: start the signal's window. Smoothed, history counts as idle; unsmoothed,

@@ -150,7 +150,7 @@ export class RateLimitManager {
     }
     const quota = ctx.quota;
     const ruleQuota = rule?.rule.bucket === bucket && rule.rule.quota ? quotaForTier(rule.rule.quota, tier) : undefined;
-    const factor = this.loadMonitor ? loadFactor(this.loadMonitor.load, this.config.load.threshold, this.config.load.minFactor, quota.priorityBoost) : 1;
+    const factor = this.loadMonitor ? loadFactor(this.loadMonitor.loadAt(now), this.config.load.threshold, this.config.load.minFactor, quota.priorityBoost) : 1;
     const policy: BucketPolicy =
       ruleQuota === undefined && factor === 1 ? ctx.policy : { rate: (ruleQuota ?? quota).requestsPerSecond * factor, burst: (ruleQuota ?? quota).burstSize };
 
@@ -190,8 +190,9 @@ export class RateLimitManager {
       exceeded,
       shadow,
       skipped: false,
-      ...(timed && { durationMs: performance.now() - started }),
-      ...(reason && { reason }),
+      // Always present (possibly undefined): one object shape for every decision is faster.
+      durationMs: timed ? performance.now() - started : undefined,
+      reason,
     };
     this.remember(ctx, tier, allowed, now);
     if (this.debug) this.config.logger.debug({ ...metadata }, 'rate limit decision');
