@@ -38,10 +38,12 @@ export function createRateLimitMiddleware(first?: Application | ExpressRateLimit
     if (outcome.action === 'respond') return send(res, outcome);
     setHeaders(res, outcome.headers);
     const release = outcome.release;
+    // 'close' follows 'finish' on every response and also fires when the client aborts (maybe
+    // already, while we were deciding).
     if (release) {
-      const done = () => void release().catch(() => {});
-      res.once('finish', done);
-      res.once('close', done);
+      const free = () => void release().catch(() => {});
+      if (res.destroyed) free();
+      else res.once('close', free);
     }
     next();
   };

@@ -11,13 +11,9 @@ export function send(ctx: Context, response: HttpResponse): void {
 
 /** Releases a concurrency slot once, when the response finishes or the client goes away. */
 export function releaseWhenDone(ctx: Context, release: () => Promise<void>, logger: Logger): void {
-  let done = false;
-  const free = () => {
-    if (done) return;
-    done = true;
-    release().catch((err: unknown) => logger.warn({ err }, 'releasing a concurrency slot failed; the lease will expire'));
-  };
-  ctx.res.once('finish', free);
-  ctx.res.once('close', free);
+  // release() is idempotent. 'close' follows 'finish' on every response and also fires when the
+  // client aborts, so one listener covers both.
+  const free = () => void release().catch((err: unknown) => logger.warn({ err }, 'releasing a concurrency slot failed; the lease will expire'));
   if (ctx.res.destroyed || ctx.res.writableFinished) free();
+  else ctx.res.once('close', free);
 }

@@ -17,6 +17,31 @@ function sfString(value: string): string {
   return `"${value.replace(/[\\"]/g, '\\$&')}"`;
 }
 
+// Policy names and policy headers repeat on every response: build each once (bounded).
+const quotedNames = new Map<string, string>();
+const policyValues = new Map<string, string>();
+
+function quoted(name: string): string {
+  let value = quotedNames.get(name);
+  if (value === undefined) {
+    if (quotedNames.size >= 1000) quotedNames.clear();
+    value = sfString(name);
+    quotedNames.set(name, value);
+  }
+  return value;
+}
+
+function policyValue(name: string, limit: number, window: number): string {
+  const key = `${name};${limit};${window}`;
+  let value = policyValues.get(key);
+  if (value === undefined) {
+    if (policyValues.size >= 1000) policyValues.clear();
+    value = `${name};q=${limit};w=${window}`;
+    policyValues.set(key, value);
+  }
+  return value;
+}
+
 /**
  * Headers for a decision. Values are strings (Fastify 5 rejects numbers). Denials always carry
  * `Retry-After` (whole seconds, rounded up, at least 1) and the tenant/tier headers; the
@@ -35,8 +60,8 @@ export function rateLimitHeaders(decision: RateLimitDecision, families: HeaderFa
     headers['X-RateLimit-Reset'] = String(reset);
   }
   if (families.ietf) {
-    const name = sfString(m.policy);
-    headers['RateLimit-Policy'] = `${name};q=${m.limit};w=${m.windowSeconds}`;
+    const name = quoted(m.policy);
+    headers['RateLimit-Policy'] = policyValue(name, m.limit, m.windowSeconds);
     headers.RateLimit = `${name};r=${m.remaining};t=${reset}`;
   }
   if (families.tenant || denied) {

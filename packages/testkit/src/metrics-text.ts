@@ -1,0 +1,39 @@
+/** One sample line of the Prometheus text exposition format. */
+export interface MetricSample {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** A scraped `/metrics` body: `# TYPE` declarations by metric name, and every sample. */
+export interface ScrapedMetrics {
+  readonly types: ReadonlyMap<string, string>;
+  readonly samples: readonly MetricSample[];
+  /** Samples of one metric (histograms: pass the `_bucket`/`_count`/`_sum` name). */
+  of(name: string): MetricSample[];
+}
+
+const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$/;
+const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+
+/** Parses Prometheus text format 0.0.4 (what prom-client's `registry.metrics()` writes). */
+export function parseMetrics(text: string): ScrapedMetrics {
+  const types = new Map<string, string>();
+  const samples: MetricSample[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('# TYPE ')) {
+      const [name, type] = line.slice(7).split(' ');
+      if (name && type) types.set(name, type);
+      continue;
+    }
+    if (line === '' || line.startsWith('#')) continue;
+    const m = SAMPLE.exec(line);
+    if (!m) throw new Error(`not a Prometheus sample line: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const [, key, raw] of (m[2] ?? '').matchAll(LABEL)) {
+      labels[key as string] = (raw as string).replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    }
+    samples.push({ name: m[1] as string, labels, value: Number(m[3]) });
+  }
+  return { types, samples, of: (name) => samples.filter((s) => s.name === name) };
+}
