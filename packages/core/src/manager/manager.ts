@@ -211,7 +211,8 @@ export class RateLimitManager {
     const tier = typeof resolved === 'string' ? resolved : await resolved;
     const limit = ctx.quota.maxConcurrentRequests;
     const key = ctx.leaseKey;
-    const lease = await this.store.acquire(key, limit, this.config.concurrencyLeaseMs);
+    const local = this.localStore;
+    const lease = local ? local.acquireSync(key, limit, this.config.concurrencyLeaseMs) : await this.store.acquire(key, limit, this.config.concurrencyLeaseMs);
     const subject = ctx.subject;
     if (this.observer?.onConcurrency)
       safely(() => this.observer?.onConcurrency?.({ tenantId: subject.tenantId, tier, allowed: lease.allowed, active: lease.active, limit }));
@@ -225,7 +226,8 @@ export class RateLimitManager {
       release: async () => {
         if (released) return;
         released = true;
-        await this.store.release(key, lease.leaseId as string);
+        if (local) local.releaseSync(key, lease.leaseId as string);
+        else await this.store.release(key, lease.leaseId as string);
       },
     };
   }

@@ -102,10 +102,14 @@ export class MemoryStore implements RateLimitStore {
   }
 
   async acquire(key: string, limit: number, leaseMs: number): Promise<LeaseResult> {
+    return this.acquireSync(key, limit, leaseMs);
+  }
+
+  /** {@link acquire} without the promise, for in-process callers on the hot path. */
+  acquireSync(key: string, limit: number, leaseMs: number, now = this.clock.now()): LeaseResult {
     this.assertOpen();
     if (!(Number.isSafeInteger(limit) && limit >= 1)) throw new InvalidArgumentError(`limit must be a whole number >= 1, got ${String(limit)}`);
     if (!(typeof leaseMs === 'number' && leaseMs > 0)) throw new InvalidArgumentError(`leaseMs must be a number > 0, got ${String(leaseMs)}`);
-    const now = this.clock.now();
     let held = this.leases.get(key);
     if (held === undefined) {
       if (this.leases.size >= this.maxKeys) this.evictLeases(now);
@@ -120,10 +124,12 @@ export class MemoryStore implements RateLimitStore {
   }
 
   async release(key: string, leaseId: string): Promise<void> {
-    const held = this.leases.get(key);
-    if (held === undefined) return;
-    held.delete(leaseId);
-    if (held.size === 0) this.leases.delete(key);
+    this.releaseSync(key, leaseId);
+  }
+
+  /** {@link release} without the promise. An emptied set stays for reuse until a sweep. */
+  releaseSync(key: string, leaseId: string): void {
+    this.leases.get(key)?.delete(leaseId);
   }
 
   async countLeases(key: string): Promise<number> {
