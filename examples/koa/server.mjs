@@ -16,10 +16,10 @@ server.on('listening', () => {
   console.log(`
 Aurum rate limiting demo (Koa + @koa/router, in-memory store) on ${url}
 
-Free tenant: burst of 10, then 5 requests/second. The 11th request of a burst gets 429:
-  for i in $(seq 1 11); do curl -s -o /dev/null -w '%{http_code} ' -H 'X-Tenant-ID: acme-corp' ${url}/v1/scenarios; done; echo
+Free tenant: burst of 10, then 5 requests/second. The 11th request of a burst gets 429 (one curl, 11 requests on one connection):
+  curl -s -o /dev/null -w '%{http_code} ' -H 'X-Tenant-ID: acme-corp' "${url}/v1/scenarios?n=[1-11]"; echo
 
-Headers and the 429 body (run it right after the loop above):
+Headers and the 429 body (run it right after the line above):
   curl -i -H 'X-Tenant-ID: acme-corp' ${url}/v1/scenarios
 
 Enterprise tenant (ids starting with "ent-": burst 1000, 500/s):
@@ -35,6 +35,9 @@ Admin API (token "${token}"):
   curl -H 'Authorization: Bearer ${token}' ${url}/admin/ratelimit/tenants
   curl -H 'Authorization: Bearer ${token}' ${url}/admin/ratelimit/tenants/acme-corp
   curl -X DELETE -H 'Authorization: Bearer ${token}' ${url}/admin/ratelimit/tenants/acme-corp/reset
+
+Prometheus metrics (not rate limited; decisions by result, route pattern, tenant and tier):
+  curl -s ${url}/metrics | grep '^aurum_api_tenant_ratelimit_total'
 
 Press Ctrl+C to stop.`);
 });

@@ -18,10 +18,10 @@ const token = process.env.AURUM_API_RATE_LIMIT_ADMIN_TOKEN ?? 'demo-admin-token'
 console.log(`
 Aurum rate limiting with NestJS (Express platform, in-memory store) on ${url}
 
-Free tenant: burst of 10, then 5 requests/second. The 11th request of a burst gets 429:
-  for i in $(seq 1 11); do curl -s -o /dev/null -w '%{http_code} ' -H 'X-Tenant-ID: acme-corp' ${url}/v1/scenarios; done; echo
+Free tenant: burst of 10, then 5 requests/second. The 11th request of a burst gets 429 (one curl, 11 requests on one connection):
+  curl -s -o /dev/null -w '%{http_code} ' -H 'X-Tenant-ID: acme-corp' "${url}/v1/scenarios?n=[1-11]"; echo
 
-Headers and the 429 body (right after the loop above):
+Headers and the 429 body (right after the line above):
   curl -i -H 'X-Tenant-ID: acme-corp' ${url}/v1/scenarios
 
 @RateLimit({ cost: 5 }): an export costs 5 tokens:
@@ -35,5 +35,8 @@ Headers and the 429 body (right after the loop above):
 
 Admin API (token "${token}"):
   curl -H 'Authorization: Bearer ${token}' ${url}/admin/ratelimit/tenants/acme-corp
+
+Prometheus metrics (@SkipRateLimit(); decisions by result, route pattern, tenant and tier):
+  curl -s ${url}/metrics | grep '^aurum_api_tenant_ratelimit_total'
 
 Press Ctrl+C to stop.`);
