@@ -6,6 +6,8 @@ import {
   type Clock,
   type ConsumeResult,
   emissionIntervalUs,
+  gcraConsume,
+  gcraSnapshot,
   InvalidArgumentError,
   type LeaseResult,
   type Logger,
@@ -96,28 +98,21 @@ export class RedisStore implements RateLimitStore {
 
   async consume(key: string, policy: BucketPolicy, cost: number): Promise<ConsumeResult> {
     assertValidRequest(policy, cost);
-    const reply = (await SCRIPTS.consume.run(
-      this.client,
-      [this.keyPrefix + key],
-      [emissionIntervalUs(policy.rate), policy.burst, cost, this.now()],
-    )) as number[];
-    const [allowed, remaining, retryAfterMs, resetAfterMs, tooBig] = reply.map(Number) as [number, number, number, number, number];
-    return {
-      allowed: allowed === 1,
-      limit: policy.burst,
-      remaining,
-      retryAfterMs,
-      resetAfterMs,
-      ...(tooBig === 1 && { reason: 'cost_exceeds_burst' as const }),
-    };
+    const reply = (await SCRIPTS.consume.run(this.client, [this.keyPrefix + key], [emissionIntervalUs(policy.rate), policy.burst, cost, this.now()])) as [
+      number,
+      number,
+      number,
+    ];
+    // The script decided atomically; the same core math turns (TAT, now) into the numbers.
+    const { result } = gcraConsume(Number(reply[1]), Number(reply[2]), policy, cost);
+    return result;
   }
 
   async inspect(key: string, policy: BucketPolicy): Promise<BucketSnapshot> {
     assertValidRequest(policy, 1);
-    const [remaining, resetAfterMs] = (
-      (await SCRIPTS.inspect.run(this.client, [this.keyPrefix + key], [emissionIntervalUs(policy.rate), policy.burst, this.now()])) as number[]
-    ).map(Number) as [number, number];
-    return { limit: policy.burst, remaining, resetAfterMs };
+    const reply = (await SCRIPTS.inspect.run(this.client, [this.keyPrefix + key], [this.now()])) as [number, number];
+    const tat = Number(reply[0]);
+    return gcraSnapshot(tat === 0 ? undefined : tat, Number(reply[1]), policy);
   }
 
   async acquire(key: string, limit: number, leaseMs: number): Promise<LeaseResult> {

@@ -38,7 +38,8 @@ describe('RedisStore on ioredis-mock: script plumbing', () => {
     expect(await store.consume('{t}:b', { rate: 5, burst: 10 }, 1)).toMatchObject({ allowed: true, remaining: 9 });
     expect(await store.consume('{t}:b', { rate: 5, burst: 10 }, 1)).toMatchObject({ allowed: true, remaining: 8 });
     // EVAL cached it: the SHA now runs directly.
-    expect(await client.evalsha(SCRIPTS.consume.sha, 1, 'aurum:rl:{t}:b', 200_000, 10, 1, '1000000')).toEqual([1, 7, 0, 600, 0]);
+    // (allowed; it decided from the stored TAT, 1.4 s, at now = 1 s)
+    expect(await client.evalsha(SCRIPTS.consume.sha, 1, 'aurum:rl:{t}:b', 200_000, 10, 1, '1000000')).toEqual([1, 1_400_000, 1_000_000]);
     await store.close();
   });
 

@@ -72,12 +72,21 @@ export class TenantContexts {
   }
 
   add(id: string, ctx: TenantContext): TenantContext {
-    if (this.map.size >= this.max) {
-      const oldest = this.map.keys().next();
-      if (!oldest.done) this.map.delete(oldest.value);
-    }
+    if (this.map.size >= this.max) this.evictOldest();
     this.map.set(id, ctx);
     return ctx;
+  }
+
+  /**
+   * Drops the oldest 1/64 in one pass. One at a time would be quadratic under churn: V8 keeps
+   * deleted Map entries as holes until it rehashes, and each "find the oldest" walks them again.
+   */
+  private evictOldest(): void {
+    let budget = Math.max(1, this.max >> 6);
+    for (const key of this.map.keys()) {
+      this.map.delete(key);
+      if (--budget === 0) return;
+    }
   }
 
   delete(id: string): void {

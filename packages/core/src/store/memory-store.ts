@@ -10,7 +10,7 @@ export interface MemoryStoreOptions {
    * Most buckets (and, separately, most lease sets) kept at once. At the cap an expired or not
    * recently used bucket is dropped (CLOCK eviction), so a flood of random tenants costs bounded
    * memory while active tenants keep their state.
-   * @default 100000
+   * @default 1000000 (about 90 MB at most)
    */
   maxKeys?: number;
   /** Milliseconds between background sweeps of expired keys (0 disables). @default 10000 */
@@ -40,7 +40,7 @@ export class MemoryStore implements RateLimitStore {
   private closed = false;
 
   constructor(options: MemoryStoreOptions = {}) {
-    const maxKeys = options.maxKeys ?? 100_000;
+    const maxKeys = options.maxKeys ?? 1_000_000;
     const sweep = options.sweepIntervalMs ?? 10_000;
     const issues = [];
     if (!(Number.isSafeInteger(maxKeys) && maxKeys >= 1)) {
