@@ -134,7 +134,7 @@ export class ResilientStore implements RateLimitStore {
         this.report('consume', error);
       }
     }
-    return this.degradedConsume(key, policy, cost);
+    return this.degraded(key, policy, cost);
   }
 
   /** Drops what this instance holds locally for `key` (blocked cache, fallback state). */
@@ -215,21 +215,19 @@ export class ResilientStore implements RateLimitStore {
     if (this.ownsFallback) await this.fallback.close();
   }
 
-  private async degradedConsume(key: string, policy: BucketPolicy, cost: number): Promise<SourcedConsumeResult> {
+  /** The answer while the primary is out; synchronous with an in-process fallback (the usual case). */
+  private degraded(key: string, policy: BucketPolicy, cost: number): SourcedConsumeResult | Promise<SourcedConsumeResult> {
     if (this.failMode === 'open') {
       return { allowed: true, limit: policy.burst, remaining: policy.burst, retryAfterMs: 0, resetAfterMs: 0, source: 'fail-open' };
     }
     if (this.failMode === 'closed') throw new StoreUnavailableError(`${this.name} store unavailable`);
-    return this.fallbackConsume(key, policy, cost);
-  }
-
-  private async fallbackConsume(key: string, policy: BucketPolicy, cost: number): Promise<SourcedConsumeResult> {
-    const result = await this.fallback.consume(key, this.sharePolicy(policy), cost);
-    return { ...result, source: 'fallback' };
+    const shared = this.sharePolicy(policy);
+    if (this.fallback instanceof MemoryStore) return withSource(this.fallback.consumeSync(key, shared, cost), 'fallback');
+    return this.fallback.consume(key, shared, cost).then((result): SourcedConsumeResult => ({ ...result, source: 'fallback' }));
   }
 
   private blockedAnswer(key: string, policy: BucketPolicy, cost: number): SourcedConsumeResult | undefined {
-    if (!this.blocked) return undefined;
+    if (!this.blocked || this.blocked.size === 0) return undefined;
     const now = this.clock.now();
     const entry = this.blocked.get(key, now);
     if (!entry) return undefined;
@@ -298,6 +296,12 @@ export class ResilientStore implements RateLimitStore {
       // observers must not break limiting
     }
   }
+}
+
+/** Tags a result the memory store just created with its source, in place (no copy on the hot path). */
+function withSource(result: ConsumeResult, source: DecisionSource): SourcedConsumeResult {
+  (result as { source?: DecisionSource }).source = source;
+  return result as SourcedConsumeResult;
 }
 
 /** Argument errors are the caller's bug, not the store's health: rethrow, never count them. */
