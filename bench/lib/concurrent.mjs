@@ -1,41 +1,55 @@
-import { percentile } from './measure.mjs';
+import { latencySummary } from './stats.mjs';
 
-/** Runs `op` from `concurrency` loops until `total` calls are done; returns ops/s and latency percentiles (µs). */
-export async function runConcurrent(op, { concurrency, total }) {
-  let next = 0;
-  const latencies = new Float64Array(total);
+let buffer = new Float64Array(1 << 20);
+
+/**
+ * Runs `op(i)` from `concurrency` loops for `durationMs`; returns ops/s and latency percentiles
+ * in µs. `classify(result)` returns true for an allowed decision; a rejection counts as an
+ * error unless `isDenial(error)` says it is a limiter's refusal. `yieldEvery`: each loop lets
+ * the event loop turn (setImmediate) after that many calls; without it, calls that settle in
+ * microtasks alone (an in-memory store) starve timers, as no real server does.
+ */
+export async function runFor(op, { concurrency, durationMs, classify = () => true, isDenial = () => false, yieldEvery = 0 }) {
+  let n = 0;
+  let allowed = 0;
+  let errors = 0;
+  let firstError;
   const start = performance.now();
+  const end = start + durationMs;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= total) return;
+      let k = 0;
+      while (performance.now() < end) {
+        if (yieldEvery && ++k % yieldEvery === 0) await new Promise((resolve) => setImmediate(resolve));
+        const i = n++;
         const t = performance.now();
-        await op(i);
-        latencies[i] = performance.now() - t;
+        try {
+          if (classify(await op(i))) allowed++;
+        } catch (error) {
+          if (!isDenial(error)) {
+            errors++;
+            firstError ??= error;
+          }
+        }
+        if (i >= buffer.length) {
+          const bigger = new Float64Array(buffer.length * 2);
+          bigger.set(buffer);
+          buffer = bigger;
+        }
+        buffer[i] = performance.now() - t;
       }
     }),
   );
   const elapsed = performance.now() - start;
-  const sorted = Array.from(latencies).sort((a, b) => a - b);
-  return { opsPerSec: (total / elapsed) * 1000, p50us: percentile(sorted, 50) * 1000, p99us: percentile(sorted, 99) * 1000 };
-}
-
-/** Interleaves rounds of each contender and prints medians with ratios to the first. */
-export async function compareConcurrent(title, contenders, { concurrency, total, rounds = 5 }) {
-  const runs = new Map(contenders.map((c) => [c.name, []]));
-  for (const c of contenders) await runConcurrent(c.op, { concurrency, total: Math.min(total, 2000) });
-  for (let r = 0; r < rounds; r++) for (const c of contenders) runs.get(c.name).push(await runConcurrent(c.op, { concurrency, total }));
-  console.log(`\n## ${title}\n`);
-  console.log('| contender | ops/s (median) | p50 µs | p99 µs | vs first |');
-  console.log('|---|---:|---:|---:|---:|');
-  let base;
-  for (const c of contenders) {
-    const list = runs.get(c.name).sort((a, b) => a.opsPerSec - b.opsPerSec);
-    const mid = list[Math.floor(list.length / 2)];
-    base ??= mid.opsPerSec;
-    console.log(
-      `| ${c.name} | ${Math.round(mid.opsPerSec).toLocaleString('en-US')} | ${mid.p50us.toFixed(0)} | ${mid.p99us.toFixed(0)} | ${(mid.opsPerSec / base).toFixed(2)}× |`,
-    );
-  }
+  const { p50, p99, max } = latencySummary(buffer.subarray(0, n));
+  return {
+    ops: n,
+    opsPerSec: (n / elapsed) * 1000,
+    p50us: p50 * 1000,
+    p99us: p99 * 1000,
+    maxUs: max * 1000,
+    allowedShare: n ? allowed / n : 0,
+    errors,
+    firstError: firstError ? String(firstError?.message ?? firstError) : undefined,
+  };
 }
