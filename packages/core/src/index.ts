@@ -24,10 +24,12 @@ export { type Clock, systemClock, systemTimers, type Timers, unref } from './clo
 export { ENV_PREFIX, ENV_VARS, loadConfigFromEnv, parseTrustProxy, REDIS_URL_VAR, type RateLimitEnvConfig } from './config/env.js';
 export { HTTP_OPTION_KEYS, MANAGER_OPTION_KEYS } from './config/options.js';
 export type {
+  AdaptiveConcurrencyOptions,
   AdminOptions,
   AdminRequest,
   AnonymousMode,
   AnonymousPolicy,
+  BuiltinLoadSignal,
   LoadOptions,
   ProblemFormat,
   RateLimitHttpOptions,
@@ -35,6 +37,7 @@ export type {
   RateLimitOptions,
 } from './config/options.js';
 export type { ResolvedHttpConfig } from './config/resolve-http.js';
+export type { ResolvedLoadConfig } from './config/resolve-load.js';
 export type { ResolvedManagerConfig } from './config/resolve-manager.js';
 export {
   AurumError,
@@ -51,7 +54,11 @@ export {
 export { ALL_HEADER_FAMILIES, CONCURRENCY_RETRY_AFTER, concurrencyHeaders, type HeaderFamilies, rateLimitHeaders } from './http/headers.js';
 export { createHttpRateLimiter, type HttpOutcome, type HttpRequestInfo, HttpRateLimiter } from './http/http-limiter.js';
 export { type HttpResponse, type ProblemInput, type ProblemKind, problemResponse, requestInstance } from './http/problem.js';
-export { eventLoopUtilization, LoadMonitor, loadFactor } from './load/load-monitor.js';
+export { floorForBoost, loadFactor } from './load/adjust.js';
+export { AimdLimit } from './load/aimd.js';
+export { LoadControl, type LoadControlDeps, type LoadReport } from './load/load-control.js';
+export { type FleetLoad, LoadMonitor } from './load/load-monitor.js';
+export { eventLoopDelay, eventLoopUtilization, inFlight, type LoadSignal, maxOf } from './load/signals.js';
 export type { ConcurrencySlot, LimitReason, RateLimitDecision, RateLimitMetadata } from './manager/decision.js';
 export { getRateLimitManager, setRateLimitManager } from './manager/default-manager.js';
 export {
@@ -65,13 +72,13 @@ export {
 } from './manager/manager.js';
 export { anonymousSubject, bucketKey, leaseKey, type Subject, tenantSubject } from './manager/subject.js';
 export { type Logger, silentLogger } from './observe/logger.js';
-export type { ConcurrencyEvent, DecisionEvent, RateLimitObserver } from './observe/observer.js';
+export type { ConcurrencyEvent, DecisionEvent, LoadEvent, RateLimitObserver } from './observe/observer.js';
 export { normalizePath, pathLabel } from './routing/path.js';
 export { parseRouteLimits, type RouteLimits } from './routing/route-limits.js';
 export { BUCKET_NAME, type BucketQuota, compileRoutePattern, type RouteRule } from './routing/route-rules.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { type FailMode, ResilientStore, type ResilientStoreOptions, type SourcedConsumeResult, type StoreFailure } from './store/resilient-store.js';
-export type { FleetEvent, FleetSync, SeenTenant } from './store/fleet.js';
+export type { FleetEvent, FleetLoadSnapshot, FleetSync, SeenTenant } from './store/fleet.js';
 export type { DecisionSource, LeaseResult, RateLimitStore } from './store/types.js';
 export { withTimeout } from './store/with-timeout.js';
 export { clientAddress, type TrustProxy } from './tenant/client-address.js';

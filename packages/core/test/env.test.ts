@@ -63,6 +63,25 @@ const CASES: Record<string, { good: string; expect: Record<string, unknown>; bad
   [`${P}ENTERPRISE_BURST`]: { good: '2000', expect: { tiers: { enterprise: { burstSize: 2000 } } }, bad: '0x10' },
   [`${P}ENTERPRISE_MAX_CONCURRENT`]: { good: '1500', expect: { tiers: { enterprise: { maxConcurrentRequests: 1500 } } }, bad: '10 0' },
   [`${P}ENTERPRISE_PRIORITY`]: { good: '2', expect: { tiers: { enterprise: { priorityBoost: 2 } } }, bad: '1e999' },
+  [`${P}LOAD_ENABLED`]: { good: 'off', expect: { load: { enabled: false } }, bad: 'sometimes' },
+  [`${P}LOAD_THRESHOLD`]: { good: '0.7', expect: { load: { threshold: 0.7 } }, bad: '1' },
+  [`${P}LOAD_MIN_FACTOR`]: { good: '0.2', expect: { load: { minFactor: 0.2 } }, bad: '0' },
+  [`${P}LOAD_FLOOR`]: { good: '0.25', expect: { load: { floor: { free: 0.25, basic: 0.25, premium: 0.25, enterprise: 0.25 } } }, bad: '1.5' },
+  [`${P}FREE_LOAD_FLOOR`]: { good: '0', expect: { load: { floor: { free: 0 } } }, bad: '-0.1' },
+  [`${P}BASIC_LOAD_FLOOR`]: { good: '0.1', expect: { load: { floor: { basic: 0.1 } } }, bad: 'low' },
+  [`${P}PREMIUM_LOAD_FLOOR`]: { good: '0.3', expect: { load: { floor: { premium: 0.3 } } }, bad: '2' },
+  [`${P}ENTERPRISE_LOAD_FLOOR`]: { good: '1', expect: { load: { floor: { enterprise: 1 } } }, bad: 'NaN' },
+  [`${P}LOAD_SIGNALS`]: {
+    good: 'eventLoopUtilization, eventLoopDelay',
+    expect: { load: { signals: ['eventLoopUtilization', 'eventLoopDelay'] } },
+    bad: 'cpu',
+  },
+  [`${P}LOAD_IN_FLIGHT_CAPACITY`]: { good: '256', expect: { load: { inFlightCapacity: 256 } }, bad: '0' },
+  [`${P}LOAD_DELAY_CEILING_MS`]: { good: '50', expect: { load: { delayCeilingMs: 50 } }, bad: '-5' },
+  [`${P}LOAD_SAMPLE_INTERVAL_MS`]: { good: '500', expect: { load: { sampleIntervalMs: 500 } }, bad: '0' },
+  [`${P}LOAD_SMOOTHING_MS`]: { good: '0', expect: { load: { smoothingMs: 0 } }, bad: '-1' },
+  [`${P}LOAD_FLEET`]: { good: 'true', expect: { load: { fleet: true } }, bad: 'mean' },
+  [`${P}LOAD_SHED_STATUS`]: { good: '429', expect: { load: { shedStatus: 429 } }, bad: '500' },
 };
 
 describe('ENV_VARS', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { createRateLimitManager, eventLoopUtilization, LoadMonitor, loadFactor, type RateLimitManagerOptions } from '../src/index.js';
-import { FakeClock } from './support.js';
+import { createRateLimitManager, eventLoopUtilization, LoadMonitor, type LoadOptions, loadFactor, type RateLimitManagerOptions } from '../src/index.js';
+import { FakeClock, issueKeys, ManualTimers, thrown } from './support.js';
 
 const thresholdArb = fc.double({ min: 0, max: 0.99, noNaN: true });
 const minFactorArb = fc.double({ min: 0.01, max: 1, noNaN: true });
@@ -58,18 +58,25 @@ describe('loadFactor', () => {
 });
 
 describe('LoadMonitor', () => {
-  it('samples at most once per interval', () => {
+  it('samples on its own interval, off the request path', () => {
     const clock = new FakeClock();
+    const timers = new ManualTimers(clock);
     let value = 0.5;
     const signal = vi.fn(() => value);
     const monitor = new LoadMonitor(signal, 1000, clock, undefined, 0);
+    monitor.start(timers);
     expect(monitor.load).toBe(0.5);
     value = 0.9;
+    for (let i = 0; i < 10; i++) expect(monitor.load).toBe(0.5); // reads never sample
     clock.advance(999);
+    timers.run();
     expect(monitor.load).toBe(0.5);
     clock.advance(1);
+    timers.run();
     expect(monitor.load).toBe(0.9);
     expect(signal).toHaveBeenCalledTimes(2);
+    monitor.stop();
+    expect(timers.pending.size).toBe(0);
   });
 
   it('clamps to [0, 1] and reads junk or a throwing signal as 0', () => {
@@ -93,9 +100,9 @@ describe('LoadMonitor', () => {
       (load) => seen.push(load),
       0,
     );
-    for (; i < values.length; i++) {
+    for (i = 0; i < values.length; i++) {
+      monitor.sample();
       expect(monitor.load).toBe(expected[i]);
-      clock.advance(10);
     }
     expect(seen).toEqual(expected);
   });
@@ -107,18 +114,32 @@ describe('LoadMonitor', () => {
     expect(monitor.load).toBe(0);
     for (let s = 0; s < 2; s++) {
       clock.advance(1000);
-      monitor.load;
+      monitor.sample();
     }
     expect(monitor.load).toBeCloseTo(1 - Math.exp(-0.2), 6);
     expect(monitor.load).toBeLessThan(0.2);
     for (let s = 0; s < 28; s++) {
       clock.advance(1000);
-      monitor.load;
+      monitor.sample();
     }
     expect(monitor.load).toBeGreaterThan(0.94);
     value = 0;
     clock.advance(1000);
+    monitor.sample();
     expect(monitor.load).toBeGreaterThan(0.85);
+  });
+
+  it('decides on the fleet load when given one, publishing its own', () => {
+    const clock = new FakeClock();
+    const published: number[] = [];
+    let fleet: number | undefined;
+    const monitor = new LoadMonitor(() => 0.2, 1000, clock, undefined, 0, { publish: (l) => published.push(l), read: () => fleet });
+    expect(monitor.load).toBe(0.2); // fleet load not known yet
+    fleet = 0.9;
+    monitor.sample();
+    expect(published).toEqual([0.2]);
+    expect(monitor.local).toBe(0.2);
+    expect(monitor.load).toBe(0.9);
   });
 
   it('eventLoopUtilization returns a fraction', () => {
@@ -130,18 +151,25 @@ describe('LoadMonitor', () => {
 });
 
 describe('load adjustment in the manager', () => {
-  function setup(load: number, options: RateLimitManagerOptions = {}) {
+  function setup(load: number, options: RateLimitManagerOptions = {}, loadOptions: LoadOptions = {}) {
     const clock = new FakeClock();
     const state = { load };
     const onLoad = vi.fn();
+    const timers = new ManualTimers(clock);
     const m = createRateLimitManager({
       env: false,
       clock,
-      load: { signal: () => state.load, threshold: 0.8, minFactor: 0.1, sampleIntervalMs: 1000, smoothingMs: 0 },
+      timers,
+      load: { signal: () => state.load, threshold: 0.8, minFactor: 0.1, sampleIntervalMs: 1000, smoothingMs: 0, floor: 0, ...loadOptions },
       observer: { onLoad },
       ...options,
     });
-    return { m, clock, state, onLoad };
+    // Moves time and lets the sampler run, as the interval would.
+    const tick = (ms = 1000) => {
+      clock.advance(ms);
+      timers.run();
+    };
+    return { m, clock, state, onLoad, tick };
   }
 
   it('changes nothing at or below the threshold', async () => {
@@ -152,34 +180,47 @@ describe('load adjustment in the manager', () => {
     }
   });
 
-  it('scales the effective rate above the threshold, and reports denials as load_shed', async () => {
-    const { m, clock } = setup(1);
-    const first = await m.checkRateLimit('acme', '/', { cost: 10 });
+  it('scales the effective rate (and burst) above the threshold, and reports denials as load_shed', async () => {
+    const { m, tick } = setup(1);
+    const first = await m.checkRateLimit('acme');
+    expect(first.allowed).toBe(true);
     expect(first.metadata.loadFactor).toBeCloseTo(0.1 ** 2, 10); // free tier boost 0.5: exponent 2
     expect(first.metadata.requestsPerSecond).toBeCloseTo(0.05, 10);
-    clock.advance(1000);
+    expect(first.metadata.limit).toBe(1); // burst 10 × 0.01, rounded up
+    tick();
     const d = await m.checkRateLimit('acme');
     expect(d.allowed).toBe(false);
     expect(d.metadata.reason).toBe('load_shed');
-    // Interval 20 s (give or take a µs of floating point): 200 s of backlog, 1 s waited.
+    // Interval 20 s (give or take a µs of floating point): 40 s of backlog, 20 s tolerated, 1 s waited.
     expect(d.metadata.retryAfterMs).toBeGreaterThanOrEqual(19_000);
     expect(d.metadata.retryAfterMs).toBeLessThanOrEqual(19_001);
     expect(d.retryAfter).toBe(Math.ceil(d.metadata.retryAfterMs / 1000));
   });
 
-  it('keeps the burst unchanged, so a rested tenant still gets its burst', async () => {
-    const { m } = setup(1);
-    const ds = [];
-    for (let i = 0; i < 11; i++) ds.push(await m.checkRateLimit('acme'));
-    expect(ds.filter((d) => d.allowed)).toHaveLength(10);
+  it('scales the burst with the rate, keeping the window, so a dip in load leaves no lasting debt', async () => {
+    const { m, state, tick, clock } = setup(1, {}, { floor: 0.05 });
+    const during = [];
+    for (let i = 0; i < 10; i++) during.push(await m.checkRateLimit('acme'));
+    expect(during.filter((d) => d.allowed)).toHaveLength(1); // factor 0.05: burst 10 → 1, rate 5 → 0.25/s
+    expect(during[0]?.metadata).toMatchObject({ limit: 1, loadFactor: 0.05 });
+    state.load = 0;
+    tick();
+    // Load is back: the bucket is the tier's again. The token used at the low rate delays the
+    // next request by under two seconds (scaling only the rate would have let 10 tokens through
+    // at 4 s each: 40 s of debt, 38 s of refusals after recovery).
+    const next = await m.checkRateLimit('acme');
+    expect(next.metadata).toMatchObject({ loadFactor: 1, limit: 10 });
+    expect(next.metadata.retryAfterMs).toBeLessThanOrEqual(2_000);
+    clock.advance(next.metadata.retryAfterMs);
+    expect((await m.checkRateLimit('acme')).allowed).toBe(true);
   });
 
   it('never lets the factor rise as load rises', async () => {
-    const { m, clock, state } = setup(0);
+    const { m, state, tick } = setup(0);
     let previous = 1;
     for (const load of [0.7, 0.8, 0.81, 0.85, 0.9, 0.95, 1]) {
       state.load = load;
-      clock.advance(1000);
+      tick();
       const f = (await m.checkRateLimit('acme')).metadata.loadFactor;
       expect(f).toBeLessThanOrEqual(previous);
       previous = f;
@@ -210,10 +251,11 @@ describe('load adjustment in the manager', () => {
   });
 
   it('reports the load in health and to the observer', async () => {
-    const { m, onLoad } = setup(0.42);
+    const { m, onLoad, tick } = setup(0.42);
+    tick();
     await m.checkRateLimit('acme');
     expect((await m.health()).systemLoad).toBe(0.42);
-    expect(onLoad).toHaveBeenCalledWith(0.42);
+    expect(onLoad).toHaveBeenCalledWith(0.42, { effective: 0.42, factors: { free: 1, basic: 1, premium: 1, enterprise: 1 } });
   });
 
   it('does nothing when disabled', async () => {
@@ -228,12 +270,62 @@ describe('load adjustment in the manager', () => {
     const m = createRateLimitManager({ env: false });
     expect(m.config.load).toEqual({
       enabled: true,
-      signal: undefined,
+      signals: ['eventLoopUtilization'],
+      delayCeilingMs: 100,
+      inFlightCapacity: undefined,
       threshold: 0.8,
       minFactor: 0.1,
+      floor: { free: 0.05, basic: 0.05, premium: 0.05, enterprise: 0.05 },
       sampleIntervalMs: 1000,
-      smoothingMs: 10_000,
+      smoothingMs: 5_000,
+      fleet: false,
       shedStatus: 503,
+      adaptiveConcurrency: false,
     });
+    return m.close();
+  });
+
+  it('scales concurrency slots by the same factor, never below one slot unless the floor is 0', async () => {
+    const { m } = setup(1, {
+      tiers: { free: { maxConcurrentRequests: 50 } },
+      load: { signal: () => 1, threshold: 0.8, minFactor: 0.1, smoothingMs: 0, floor: 0.2 },
+    });
+    const slot = await m.acquireConcurrency('acme');
+    expect(slot.limit).toBe(10); // 50 × floor 0.2
+    const zero = setup(1, { load: { signal: () => 1, threshold: 0.5, minFactor: 0.01, smoothingMs: 0, floor: 0 } });
+    const tiny = await zero.m.acquireConcurrency('acme');
+    expect(tiny.limit).toBe(1);
+  });
+
+  it('keeps every tier at or above its floor, with a higher priority never below a lower one', async () => {
+    const { m } = setup(1, {
+      tierRules: [{ pattern: 'ent-*', tier: 'enterprise' }],
+      load: { signal: () => 1, threshold: 0.8, minFactor: 0.01, smoothingMs: 0, floor: { free: 0.3, enterprise: 0.1 } },
+    });
+    const free = (await m.checkRateLimit('f')).metadata.loadFactor;
+    const ent = (await m.checkRateLimit('ent-1')).metadata.loadFactor;
+    expect(free).toBe(0.3);
+    // Enterprise's own floor is lower, but a higher boost never gets a lower floor than free's.
+    expect(ent).toBeGreaterThanOrEqual(0.3);
+    const health = await m.health();
+    expect(health.loadFactors.free).toBe(0.3);
+    expect((await m.getTenantStatus('f')).loadFactor).toBe(0.3);
+  });
+
+  it('counts requests in flight for the inFlight signal', async () => {
+    const m = createRateLimitManager({
+      env: false,
+      clock: new FakeClock(),
+      load: { signals: ['inFlight'], inFlightCapacity: 4, smoothingMs: 0, threshold: 0.5 },
+    });
+    expect(m.load?.inFlight).toBe(0);
+    await m.close();
+  });
+
+  it('refuses fleet load without a shared store, and an inFlight signal without a capacity', () => {
+    expect(() => createRateLimitManager({ env: false, load: { fleet: true } })).toThrow(/load\.fleet/);
+    expect(() => createRateLimitManager({ env: false, load: { signals: ['inFlight'] } })).toThrow(/load\.inFlightCapacity/);
+    const error = thrown(() => createRateLimitManager({ env: false, load: { floor: { free: 2 } as never, signals: ['nope' as never] } }));
+    expect(issueKeys(error).sort()).toEqual(['load.floor.free', 'load.signals']);
   });
 });

@@ -394,6 +394,7 @@ describe('status, reset and reports', () => {
       lastSeen: clock.now(),
       allowed: 11,
       denied: 1,
+      loadFactor: 1,
     });
     expect(await m.getTenantStatus('acme')).toEqual(status);
   });
@@ -470,6 +471,11 @@ describe('status, reset and reports', () => {
       cacheFailures: 0,
       consecutiveFailures: 0,
       systemLoad: 0,
+      fleetLoad: null,
+      fleetInstances: null,
+      loadFactors: { free: 1, basic: 1, premium: 1, enterprise: 1 },
+      inFlight: null,
+      concurrencyLimit: null,
       activeTenants: 1,
       storeLatencyMs: expect.any(Number),
     });

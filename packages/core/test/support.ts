@@ -4,6 +4,7 @@ import type {
   Clock,
   ConsumeResult,
   FleetEvent,
+  FleetLoadSnapshot,
   FleetSync,
   LeaseResult,
   RateLimitStore,
@@ -131,7 +132,7 @@ export class FakeFleet implements FleetSync {
   private readonly listeners = new Set<(event: FleetEvent) => void>();
   failing = false;
 
-  private check(): void {
+  protected check(): void {
     if (this.failing) throw new Error('fleet unavailable');
   }
 
@@ -174,6 +175,34 @@ export class FakeFleet implements FleetSync {
 
   get subscribers(): number {
     return this.listeners.size;
+  }
+}
+
+/**
+ * A {@link FakeFleet} that also shares load like RedisFleetSync: every instance built on the same
+ * `board` (instance id → load) sees the others' published loads.
+ */
+export class LoadSharingFleet extends FakeFleet {
+  readonly sharedLoads: number[] = [];
+  private snapshot: FleetLoadSnapshot | undefined;
+
+  constructor(
+    readonly board: Map<string, number>,
+    readonly instanceId: string,
+  ) {
+    super();
+  }
+
+  async publishLoad(load: number, _ttlMs: number): Promise<void> {
+    this.check();
+    this.sharedLoads.push(load);
+    this.board.set(this.instanceId, load);
+    const loads = [...this.board.values()];
+    this.snapshot = { mean: loads.reduce((a, b) => a + b, 0) / loads.length, max: Math.max(...loads), instances: loads.length };
+  }
+
+  fleetLoad(): FleetLoadSnapshot | undefined {
+    return this.snapshot;
   }
 }
 

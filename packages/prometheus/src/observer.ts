@@ -3,6 +3,7 @@ import {
   type CircuitStateChange,
   type ConcurrencyEvent,
   type DecisionEvent,
+  type LoadEvent,
   type RateLimitObserver,
   type StoreFailure,
   TIERS,
@@ -115,8 +116,10 @@ export function createPrometheusObserver(options: PrometheusObserverOptions = {}
     onStoreFailure(failure: StoreFailure & { store: string }) {
       metrics.cacheFailures.labels(failure.operation, failure.timedOut ? 'timeout' : 'error').inc();
     },
-    onLoad(load: number) {
+    onLoad(load: number, detail?: LoadEvent) {
       metrics.systemLoad.set(load);
+      // Every sample, not only on decisions: a tier with no traffic right now still shows its factor.
+      if (detail) for (const tier of TIERS) metrics.loadFactor.set(tier, detail.factors[tier]);
     },
   };
 }

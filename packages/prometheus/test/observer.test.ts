@@ -85,6 +85,27 @@ describe('createPrometheusObserver', () => {
     await manager.close();
   });
 
+  it('feeds system_load and the per-tier load_factor on every load sample, traffic or not', async () => {
+    const registry = new Registry();
+    const observer = createPrometheusObserver({ registry });
+    const clock = new FakeClock();
+    const intervals: Array<() => void> = [];
+    const timers = {
+      setTimeout: () => 0,
+      clearTimeout: () => {},
+      setInterval: (fn: () => void) => intervals.push(fn),
+      clearInterval: () => {},
+    };
+    const manager = createRateLimitManager({ env: false, observer, clock, timers, load: { signal: () => 1, smoothingMs: 0, floor: 0.05 } });
+    for (const fire of intervals) fire();
+    const text = await registry.metrics();
+    expect(text).toContain('aurum_api_tenant_ratelimit_system_load 1');
+    expect(text).toContain('aurum_api_tenant_ratelimit_load_factor{tier="free"} 0.05');
+    const enterprise = Number(/aurum_api_tenant_ratelimit_load_factor\{tier="enterprise"\} (\S+)/.exec(text)?.[1]);
+    expect(enterprise).toBeCloseTo(0.1 ** (1 / 1.2), 10);
+    await manager.close();
+  });
+
   it('lets a second observer share a registry', () => {
     const registry = new Registry();
     const a = createPrometheusObserver({ registry });

@@ -1,10 +1,22 @@
-import { type FleetEvent, type FleetSync, type Logger, type SeenTenant, type TenantOverride, type Tier, type Timers, unref } from '@aurum/ratelimit-core';
+import { randomBytes } from 'node:crypto';
+import {
+  type FleetEvent,
+  type FleetLoadSnapshot,
+  type FleetSync,
+  type Logger,
+  type SeenTenant,
+  type TenantOverride,
+  type Tier,
+  type Timers,
+  unref,
+} from '@aurum/ratelimit-core';
 import type { RedisClient } from './client.js';
-import { PUBLISH_LUA, RECORD_SEEN_LUA } from './lua/fleet.js';
+import { FLEET_LOAD_LUA, PUBLISH_LUA, RECORD_SEEN_LUA } from './lua/fleet.js';
 import { LuaScript } from './script.js';
 
 const PUBLISH = new LuaScript(PUBLISH_LUA);
 const RECORD_SEEN = new LuaScript(RECORD_SEEN_LUA);
+const FLEET_LOAD = new LuaScript(FLEET_LOAD_LUA);
 
 /** Tuning of the fleet-wide state kept in Redis. */
 export interface FleetOptions {
@@ -19,14 +31,23 @@ export interface FleetOptions {
 }
 
 /**
- * Overrides, resets and the tenant index shared by every instance through Redis. Changes are
- * written to a hash plus a capped stream; each instance polls the stream (one XREAD per
- * interval), so a change made anywhere applies everywhere within `pollIntervalMs`.
+ * Overrides, resets, the tenant index and fleet load shared by every instance through Redis.
+ * Changes are written to a hash plus a capped stream; each instance polls the stream (one XREAD
+ * per interval), so a change made anywhere applies everywhere within `pollIntervalMs`. Load goes
+ * to one hash whose fields carry their own timestamps (see FLEET_LOAD_LUA).
  */
 export class RedisFleetSync implements FleetSync {
+  /** This instance's field in the fleet load hash: pid plus random bytes, unique per store. */
+  readonly instanceId = `${process.pid}-${randomBytes(4).toString('hex')}`;
   private readonly overridesKey: string;
   private readonly eventsKey: string;
   private readonly tenantsKey: string;
+  private readonly loadKey: string;
+  private loadSnapshot: FleetLoadSnapshot | undefined;
+  /** `Date.now()` of the last successful load publish, and its TTL. */
+  private loadReadAt = 0;
+  private loadTtlMs = 0;
+  private loadPublished = false;
   private readonly listeners = new Set<(event: FleetEvent) => void>();
   private readonly pendingSeen = new Map<string, number>();
   private readonly pollIntervalMs: number;
@@ -50,6 +71,7 @@ export class RedisFleetSync implements FleetSync {
     this.overridesKey = `${prefix}{meta}:overrides`;
     this.eventsKey = `${prefix}{meta}:events`;
     this.tenantsKey = `${prefix}{meta}:tenants`;
+    this.loadKey = `${prefix}{meta}:load`;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
     this.maxTenants = options.maxTenants ?? 10_000;
@@ -113,12 +135,51 @@ export class RedisFleetSync implements FleetSync {
     return score === null ? undefined : Number(score);
   }
 
+  /**
+   * Publishes this instance's load and reads every live instance's, in one EVALSHA. On failure
+   * the last snapshot is kept until its TTL runs out, then {@link fleetLoad} reads `undefined`
+   * (the manager falls back to this instance's own load).
+   */
+  async publishLoad(load: number, ttlMs: number): Promise<void> {
+    if (this.closed) return;
+    const now = Date.now();
+    this.loadPublished = true;
+    try {
+      const flat = (await FLEET_LOAD.run(this.client, [this.loadKey], [this.instanceId, String(load), Math.ceil(ttlMs)])) as string[];
+      let sum = 0;
+      let max = 0;
+      let instances = 0;
+      for (let i = 0; i + 2 < flat.length; i += 3) {
+        const value = Number(flat[i + 1]);
+        if (!Number.isFinite(value)) continue;
+        sum += value;
+        if (value > max) max = value;
+        instances++;
+      }
+      this.loadSnapshot = instances > 0 ? { mean: sum / instances, max, instances } : undefined;
+      this.loadReadAt = now;
+      this.loadTtlMs = ttlMs;
+    } catch (err) {
+      if (now - this.loadReadAt > ttlMs) this.loadSnapshot = undefined;
+      throw err;
+    }
+  }
+
+  fleetLoad(): FleetLoadSnapshot | undefined {
+    return this.loadSnapshot;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.pollTimer !== undefined) this.timers.clearInterval(this.pollTimer);
     if (this.flushTimer !== undefined) this.timers.clearTimeout(this.flushTimer);
     this.listeners.clear();
-    await this.flushSeen().catch(() => {});
+    this.loadSnapshot = undefined;
+    // A stopped instance leaves the fleet's load at once instead of counting until its TTL ends.
+    const withdraw = this.loadPublished
+      ? FLEET_LOAD.run(this.client, [this.loadKey], [this.instanceId, '', Math.ceil(this.loadTtlMs) || 60_000]).catch(() => {})
+      : undefined;
+    await Promise.all([this.flushSeen().catch(() => {}), withdraw]);
   }
 
   /** Writes the batch of seen tenants; failures drop the batch (the index is best effort). */

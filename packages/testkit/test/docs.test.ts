@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
+import * as core from '@aurum/ratelimit-core';
 import { ENV_VARS, HTTP_OPTION_KEYS, MANAGER_OPTION_KEYS } from '@aurum/ratelimit-core';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+// @ts-expect-error: a plain .mjs script without types
+import { renderLoadChart } from '../../../scripts/load-chart.mjs';
 
 const doc = (name: string) => readFileSync(new URL(`../../../docs/${name}`, import.meta.url), 'utf8');
 
@@ -36,5 +39,11 @@ describe('docs/admin-api.openapi.yaml', () => {
     );
     const listed = [...doc('admin-api.md').matchAll(/^\| `(GET|PUT|POST|DELETE) ([^`]+)`/gm)].map((m) => `${m[1]} ${m[2]}`);
     expect(routes.sort()).toEqual(listed.sort());
+  });
+});
+
+describe('docs/load-shedding.svg', () => {
+  it('is what scripts/load-chart.mjs draws from the current loadFactor (pnpm docs:load-chart)', () => {
+    expect(readFileSync(new URL('../../../docs/load-shedding.svg', import.meta.url), 'utf8')).toBe(renderLoadChart(core));
   });
 });

@@ -6,7 +6,15 @@ import { parseCidr } from '../tenant/ip.js';
 import type { TierRule } from '../tenant/tier-resolver.js';
 import { TIERS, type TenantQuotaConfig, type Tier, isTier } from '../tiers.js';
 import { closest, Issues } from './checks.js';
-import type { AnonymousMode, AnonymousPolicy, ProblemFormat, RateLimitHttpOptions, RateLimitManagerOptions } from './options.js';
+import type {
+  AnonymousMode,
+  AnonymousPolicy,
+  BuiltinLoadSignal,
+  LoadOptions,
+  ProblemFormat,
+  RateLimitHttpOptions,
+  RateLimitManagerOptions,
+} from './options.js';
 
 /** Options read from the environment; code options given beside them win. */
 export type RateLimitEnvConfig = Pick<
@@ -20,6 +28,8 @@ export type RateLimitEnvConfig = Pick<
     redisKeyPrefix?: string;
     /** `AURUM_API_RATE_LIMIT_ADMIN_TOKEN`. */
     adminToken?: string;
+    /** `AURUM_API_RATE_LIMIT_LOAD_*`. */
+    load?: LoadOptions;
   };
 
 export const ENV_PREFIX = 'AURUM_API_RATE_LIMIT_';
@@ -52,7 +62,19 @@ export const ENV_VARS: readonly string[] = [
     'REQUEST_ID_HEADER',
     'ADMIN_TOKEN',
     'REDIS_PREFIX',
+    'LOAD_ENABLED',
+    'LOAD_THRESHOLD',
+    'LOAD_MIN_FACTOR',
+    'LOAD_FLOOR',
+    'LOAD_SIGNALS',
+    'LOAD_IN_FLIGHT_CAPACITY',
+    'LOAD_DELAY_CEILING_MS',
+    'LOAD_SAMPLE_INTERVAL_MS',
+    'LOAD_SMOOTHING_MS',
+    'LOAD_FLEET',
+    'LOAD_SHED_STATUS',
     ...TIERS.flatMap((t) => Object.keys(TIER_FIELDS).map((f) => `${t.toUpperCase()}_${f}`)),
+    ...TIERS.map((t) => `${t.toUpperCase()}_LOAD_FLOOR`),
   ].map((n) => ENV_PREFIX + n),
 ];
 
@@ -121,10 +143,7 @@ export function loadConfigFromEnv(env: Record<string, string | undefined> = proc
 
   const headers = get(`${P}TENANT_HEADERS`);
   if (headers !== undefined) {
-    const list = headers
-      .split(',')
-      .map((h) => h.trim())
-      .filter((h) => h !== '');
+    const list = commaList(headers);
     const bad = list.filter((h) => !HEADER_NAME.test(h));
     if (
       issues.check(
@@ -159,10 +178,7 @@ export function loadConfigFromEnv(env: Record<string, string | undefined> = proc
   if (rules !== undefined) {
     const parsed: TierRule[] = [];
     const bad: string[] = [];
-    for (const entry of rules
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)) {
+    for (const entry of commaList(rules)) {
       const eq = entry.lastIndexOf('=');
       const pattern = entry.slice(0, eq).trim();
       const tier = entry
@@ -220,6 +236,42 @@ export function loadConfigFromEnv(env: Record<string, string | undefined> = proc
   const prefix = get(`${P}REDIS_PREFIX`);
   if (prefix !== undefined && issues.check(!/[{}\s]/.test(prefix), `${P}REDIS_PREFIX`, 'must not contain braces or whitespace')) out.redisKeyPrefix = prefix;
 
+  const load: LoadOptions = {};
+  const loadEnabled = bool(`${P}LOAD_ENABLED`);
+  if (loadEnabled !== undefined) load.enabled = loadEnabled;
+  const threshold = num(`${P}LOAD_THRESHOLD`, (n) => n >= 0 && n < 1, 'a number in [0, 1)');
+  if (threshold !== undefined) load.threshold = threshold;
+  const minFactor = positive(`${P}LOAD_MIN_FACTOR`, 1);
+  if (minFactor !== undefined) load.minFactor = minFactor;
+  const fraction = (name: string) => num(name, (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
+  const floorAll = fraction(`${P}LOAD_FLOOR`);
+  const tierFloors: Partial<Record<Tier, number>> = {};
+  for (const tier of TIERS) {
+    const f = fraction(`${P}${tier.toUpperCase()}_LOAD_FLOOR`) ?? floorAll;
+    if (f !== undefined) tierFloors[tier] = f;
+  }
+  if (Object.keys(tierFloors).length > 0) load.floor = tierFloors;
+  const signals = get(`${P}LOAD_SIGNALS`);
+  if (signals !== undefined) {
+    const list = commaList(signals);
+    const known = ['eventLoopUtilization', 'eventLoopDelay', 'inFlight'];
+    if (issues.check(list.length > 0 && list.every((x) => known.includes(x)), `${P}LOAD_SIGNALS`, `must be a comma-separated list of ${known.join(', ')}`))
+      load.signals = list as BuiltinLoadSignal[];
+  }
+  const capacity = whole(`${P}LOAD_IN_FLIGHT_CAPACITY`, 1);
+  if (capacity !== undefined) load.inFlightCapacity = capacity;
+  const ceiling = positive(`${P}LOAD_DELAY_CEILING_MS`);
+  if (ceiling !== undefined) load.delayCeilingMs = ceiling;
+  const interval = positive(`${P}LOAD_SAMPLE_INTERVAL_MS`);
+  if (interval !== undefined) load.sampleIntervalMs = interval;
+  const smoothing = num(`${P}LOAD_SMOOTHING_MS`, (n) => n >= 0, 'a number >= 0');
+  if (smoothing !== undefined) load.smoothingMs = smoothing;
+  const loadFleet = bool(`${P}LOAD_FLEET`);
+  if (loadFleet !== undefined) load.fleet = loadFleet;
+  const shed = oneOf<'429' | '503'>(`${P}LOAD_SHED_STATUS`, ['429', '503']);
+  if (shed) load.shedStatus = Number(shed) as 429 | 503;
+  if (Object.keys(load).length > 0) out.load = load;
+
   for (const name of Object.keys(env)) {
     if (!name.startsWith(P) || ENV_VARS.includes(name)) continue;
     const hint = closest(name, ENV_VARS);
@@ -228,6 +280,14 @@ export function loadConfigFromEnv(env: Record<string, string | undefined> = proc
 
   if (issues.list.length > 0) throw new RateLimitConfigError(issues.list);
   return out;
+}
+
+/** The non-empty, trimmed items of a comma-separated value. */
+function commaList(value: string): string[] {
+  return value
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
 }
 
 function isRedisUrl(value: string): boolean {
@@ -245,9 +305,6 @@ export function parseTrustProxy(text: string): TrustProxy | undefined {
   if (['true', 'yes', 'on'].includes(v)) return true;
   if (['false', 'no', 'off'].includes(v)) return false;
   if (/^\d+$/.test(v)) return Number(v);
-  const list = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const list = commaList(text);
   return list.length > 0 && list.every((c) => parseCidr(c) !== undefined) ? list : undefined;
 }

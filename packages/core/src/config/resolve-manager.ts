@@ -11,7 +11,8 @@ import type { ResolveTier, TierRule } from '../tenant/tier-resolver.js';
 import { DEFAULT_TIER_QUOTAS, TIERS, type TenantOverride, type TenantQuotaConfig, type Tier, isTier } from '../tiers.js';
 import { checkBoolean, checkFunction, checkKnownKeys, checkOneOf, checkPositive, checkQuota, checkTier, checkWhole, Issues, isPlainObject } from './checks.js';
 import { loadConfigFromEnv, type RateLimitEnvConfig } from './env.js';
-import { HTTP_OPTION_KEYS, type LoadOptions, MANAGER_OPTION_KEYS, type RateLimitManagerOptions } from './options.js';
+import { type ResolvedLoadConfig, resolveLoad } from './resolve-load.js';
+import { HTTP_OPTION_KEYS, MANAGER_OPTION_KEYS, type RateLimitManagerOptions } from './options.js';
 
 /** Manager options after env merge, defaults and validation. */
 export interface ResolvedManagerConfig {
@@ -31,7 +32,7 @@ export interface ResolvedManagerConfig {
   failMode: FailMode;
   fallbackShare: number;
   blockedCache: boolean;
-  load: Required<Omit<LoadOptions, 'signal'>> & { signal: (() => number) | undefined };
+  load: ResolvedLoadConfig;
   concurrencyLeaseMs: number;
   tenantIdRules: TenantIdRules;
   maxTrackedTenants: number;
@@ -123,7 +124,7 @@ export function resolveManagerConfig(options: RateLimitManagerOptions = {}, extr
   checkOneOf(issues, 'failMode', o.failMode, ['fallback', 'open', 'closed']);
   checkWhole(issues, 'fallbackShare', o.fallbackShare);
   checkBoolean(issues, 'blockedCache', o.blockedCache);
-  const load = checkLoad(issues, o.load);
+  const load = resolveLoad(issues, o.load, env, o.store);
   checkPositive(issues, 'concurrencyLeaseMs', o.concurrencyLeaseMs);
   if (o.tenantIdRules !== undefined && issues.check(isPlainObject(o.tenantIdRules), 'tenantIdRules', 'must be an object')) {
     checkKnownKeys(issues, 'tenantIdRules', o.tenantIdRules as Record<string, unknown>, ['maxLength', 'pattern']);
@@ -164,7 +165,7 @@ export function resolveManagerConfig(options: RateLimitManagerOptions = {}, extr
     load,
     concurrencyLeaseMs: o.concurrencyLeaseMs ?? env.concurrencyLeaseMs ?? 60_000,
     tenantIdRules: o.tenantIdRules ?? {},
-    maxTrackedTenants: o.maxTrackedTenants ?? 10_000,
+    maxTrackedTenants: o.maxTrackedTenants ?? 250_000,
     observer: o.observer,
     logger: o.logger ?? silentLogger,
     clock: o.clock ?? systemClock,
@@ -221,45 +222,4 @@ function checkRoute(issues: Issues, key: string, rule: RouteRule): void {
 function checkBucketQuota(issues: Issues, key: string, q: unknown): void {
   checkQuota(issues, key, q);
   if (isPlainObject(q)) issues.check(q.requestsPerSecond !== undefined && q.burstSize !== undefined, key, 'needs requestsPerSecond and burstSize');
-}
-
-function checkLoad(issues: Issues, load: LoadOptions | undefined): ResolvedManagerConfig['load'] {
-  if (load !== undefined && issues.check(isPlainObject(load), 'load', 'must be an object')) {
-    checkKnownKeys(issues, 'load', load as Record<string, unknown>, [
-      'enabled',
-      'signal',
-      'threshold',
-      'minFactor',
-      'sampleIntervalMs',
-      'smoothingMs',
-      'shedStatus',
-    ]);
-    checkBoolean(issues, 'load.enabled', load.enabled);
-    checkFunction(issues, 'load.signal', load.signal);
-    if (load.threshold !== undefined)
-      issues.check(
-        typeof load.threshold === 'number' && load.threshold >= 0 && load.threshold < 1,
-        'load.threshold',
-        `must be a number in [0, 1), got ${String(load.threshold)}`,
-      );
-    checkPositive(issues, 'load.minFactor', load.minFactor, 1);
-    checkPositive(issues, 'load.sampleIntervalMs', load.sampleIntervalMs);
-    if (load.smoothingMs !== undefined)
-      issues.check(
-        typeof load.smoothingMs === 'number' && Number.isFinite(load.smoothingMs) && load.smoothingMs >= 0,
-        'load.smoothingMs',
-        `must be a number >= 0, got ${String(load.smoothingMs)}`,
-      );
-    if (load.shedStatus !== undefined)
-      issues.check(load.shedStatus === 429 || load.shedStatus === 503, 'load.shedStatus', `must be 429 or 503, got ${String(load.shedStatus)}`);
-  }
-  return {
-    enabled: load?.enabled ?? true,
-    signal: load?.signal,
-    threshold: load?.threshold ?? 0.8,
-    minFactor: load?.minFactor ?? 0.1,
-    sampleIntervalMs: load?.sampleIntervalMs ?? 1000,
-    smoothingMs: load?.smoothingMs ?? 10_000,
-    shedStatus: load?.shedStatus ?? 503,
-  };
 }

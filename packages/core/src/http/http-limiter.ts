@@ -4,6 +4,7 @@ import { checkKnownKeys, Issues } from '../config/checks.js';
 import { HTTP_OPTION_KEYS, MANAGER_OPTION_KEYS, type RateLimitOptions } from '../config/options.js';
 import { type ResolvedHttpConfig, resolveHttpConfig } from '../config/resolve-http.js';
 import { InvalidTenantError, isAurumError, RateLimitConfigError } from '../errors.js';
+import type { LoadControl } from '../load/load-control.js';
 import type { RateLimitDecision } from '../manager/decision.js';
 import { RateLimitManager } from '../manager/manager.js';
 import type { Subject } from '../manager/subject.js';
@@ -57,6 +58,8 @@ export class HttpRateLimiter<Req = unknown> {
   /** The admin API, unless disabled with `admin: false`. */
   readonly admin: AdminHandler | undefined;
   private readonly ownsManager: boolean;
+  /** The manager's load control when requests in flight must be counted (inFlight signal, adaptive concurrency). */
+  private readonly tracker: LoadControl | undefined;
 
   constructor(options: RateLimitOptions<Req> = {}) {
     const { manager, ...rest } = options;
@@ -80,6 +83,7 @@ export class HttpRateLimiter<Req = unknown> {
     this.manager = built as RateLimitManager;
     this.config = config as ResolvedHttpConfig<Req>;
     this.ownsManager = manager === undefined;
+    this.tracker = this.manager.load?.tracksRequests ? this.manager.load : undefined;
     this.admin = this.config.admin ? new AdminHandler(this.manager, { ...this.config.admin, logger: this.manager.config.logger }) : undefined;
   }
 
@@ -119,15 +123,41 @@ export class HttpRateLimiter<Req = unknown> {
           shed ? manager.config.load.shedStatus : 429,
         );
       }
-      if (!config.concurrency) return { action: 'continue', headers, decision };
+      const load = this.tracker;
+      let startedAt = 0;
+      if (load !== undefined) {
+        if (!decision.metadata.shadow && !load.admits(manager.config.tiers[decision.metadata.tier].priorityBoost)) {
+          return this.refuse(
+            req,
+            'load_shed',
+            'The service is overloaded; retry shortly',
+            headers,
+            1,
+            ['adaptive-concurrency'],
+            manager.config.load.shedStatus,
+          );
+        }
+        startedAt = load.begin();
+      }
+      if (!config.concurrency)
+        return load ? { action: 'continue', headers, decision, release: tracked(load, startedAt, undefined) } : { action: 'continue', headers, decision };
       const slot = await manager.acquireConcurrency(subject);
       if (!slot.allowed && !decision.metadata.shadow) {
+        load?.end(startedAt, false);
         const who = subject.anonymous ? 'this client' : `tenant ${subject.tenantId}`;
-        return this.refuse(req, 'concurrency_limited', `Too many concurrent requests for ${who}`, { ...headers, ...concurrencyHeaders(slot) }, 1, [
-          `${decision.metadata.tier}-concurrency`,
-        ]);
+        // Refused only because load cut the tenant's slots: load shedding, like a load-cut rate.
+        const shed = (slot.loadFactor ?? 1) < 1;
+        return this.refuse(
+          req,
+          shed ? 'load_shed' : 'concurrency_limited',
+          `Too many concurrent requests for ${who}`,
+          { ...headers, ...concurrencyHeaders(slot) },
+          1,
+          [`${decision.metadata.tier}-concurrency`],
+          shed ? manager.config.load.shedStatus : undefined,
+        );
       }
-      return { action: 'continue', headers, decision, release: slot.release };
+      return { action: 'continue', headers, decision, release: load ? tracked(load, startedAt, slot.release) : slot.release };
     } catch (error) {
       if (isAurumError(error) && error.code === 'ERR_AURUM_STORE_UNAVAILABLE') {
         return this.refuse(req, 'unavailable', 'Rate limiting is temporarily unavailable', { 'Retry-After': '1' }, 1);
@@ -194,6 +224,19 @@ export class HttpRateLimiter<Req = unknown> {
     return { action: 'respond', status: problem.status, headers: { ...headers, ...problem.headers }, body: problem.body };
   }
 }
+
+/** A release that also ends the request's in-flight count (once), then returns the concurrency slot if any. */
+function tracked(load: LoadControl, startedAt: number, release: (() => Promise<void>) | undefined): () => Promise<void> {
+  let done = false;
+  return () => {
+    if (done) return RESOLVED;
+    done = true;
+    load.end(startedAt, true);
+    return release ? release() : RESOLVED;
+  };
+}
+
+const RESOLVED = Promise.resolve();
 
 /** Runs `build`, returning a thrown {@link RateLimitConfigError} instead of throwing it. */
 function attempt<T>(build: () => T): T | RateLimitConfigError {

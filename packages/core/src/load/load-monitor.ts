@@ -1,72 +1,74 @@
-import { performance } from 'node:perf_hooks';
-import type { Clock } from '../clock.js';
+import { type Clock, type Timers, unref } from '../clock.js';
+import type { LoadSignal } from './signals.js';
 
-/**
- * Rate multiplier for a tenant under `load`: 1 up to `threshold`, then falling to `minFactor`
- * at full load, raised to the power 1/priorityBoost. The power keeps three promises: the factor
- * never changes below the threshold, never rises with load, and a higher boost is never cut
- * harder than a lower one.
- */
-export function loadFactor(load: number, threshold: number, minFactor: number, priorityBoost: number): number {
-  if (!(load > threshold)) return 1;
-  const over = Math.min(1, (load - threshold) / (1 - threshold));
-  const base = 1 - over * (1 - minFactor);
-  return base ** (1 / priorityBoost);
-}
-
-/** Event-loop utilisation since the previous call: 0 idle, 1 saturated. */
-export function eventLoopUtilization(): () => number {
-  let last = performance.eventLoopUtilization();
-  return () => {
-    const delta = performance.eventLoopUtilization(last);
-    last = performance.eventLoopUtilization();
-    return delta.utilization;
-  };
+/** Where a monitor shares its load with the fleet and reads the fleet's (see FleetSync). */
+export interface FleetLoad {
+  /** Called after each sample with this process's smoothed load; must not block. */
+  publish(load: number): void;
+  /** The fleet's load (mean of live instances), when known. */
+  read(): number | undefined;
 }
 
 /**
- * Samples a load signal at most once per interval, on demand (no timer), and smooths it with an
+ * Samples a load signal on an unref'd interval, off the request path, and smooths it with an
  * exponentially weighted moving average whose time constant is `smoothingMs`: a burst of a
  * second or two (a test, a GC pause) barely moves it, sustained overload does within seconds.
+ * Requests only read a number.
  */
 export class LoadMonitor {
-  private smoothed = 0;
+  /** This process's smoothed load in [0, 1]. */
+  local = 0;
   private sampledAt = Number.NaN;
+  private timer: unknown;
+  private stopTimer: (() => void) | undefined;
 
   constructor(
-    private readonly signal: () => number,
+    private readonly signal: LoadSignal,
     private readonly intervalMs: number,
     private readonly clock: Clock,
     private readonly onSample?: (load: number) => void,
-    private readonly smoothingMs = 10_000,
-  ) {}
+    private readonly smoothingMs = 5_000,
+    private readonly fleet?: FleetLoad,
+  ) {
+    // The first read opens the signal's window (event-loop utilisation measures from it).
+    this.sampledAt = clock.now();
+    const first = this.read();
+    if (smoothingMs === 0) this.local = first;
+  }
 
-  /** The smoothed load in [0, 1]; a signal that throws or returns junk reads as 0. */
+  /** The load decisions use: the fleet's when fleet load is on and known, else this process's. */
   get load(): number {
-    return this.loadAt(this.clock.now());
+    const fleet = this.fleet?.read();
+    return fleet === undefined ? this.local : fleet;
   }
 
-  /** {@link load} for a caller that already read the clock. */
-  loadAt(now: number): number {
-    const elapsed = now - this.sampledAt;
-    if (Number.isNaN(elapsed)) {
-      // First read: start the signal's window. Smoothed, history counts as idle; unsmoothed,
-      // the sample is the answer.
-      this.sampledAt = now;
-      const first = this.read();
-      if (this.smoothingMs === 0) {
-        this.smoothed = first;
-        this.onSample?.(first);
-      }
-    } else if (elapsed >= this.intervalMs) {
-      this.sampledAt = now;
-      const weight = this.smoothingMs > 0 ? 1 - Math.exp(-elapsed / this.smoothingMs) : 1;
-      this.smoothed += weight * (this.read() - this.smoothed);
-      this.onSample?.(this.smoothed);
-    }
-    return this.smoothed;
+  /** Starts sampling every `intervalMs` (unref'd: it never keeps the process alive). */
+  start(timers: Timers): void {
+    if (this.timer !== undefined) return;
+    this.timer = timers.setInterval(() => this.sample(), this.intervalMs);
+    unref(this.timer);
+    this.stopTimer = () => timers.clearInterval(this.timer);
   }
 
+  /** Stops the interval started by {@link start}. Idempotent. */
+  stop(): void {
+    this.stopTimer?.();
+    this.timer = undefined;
+  }
+
+  /** Takes one sample now (the interval calls this). */
+  sample(): void {
+    const now = this.clock.now();
+    const elapsed = Math.max(0, now - this.sampledAt);
+    this.sampledAt = now;
+    const value = this.read();
+    const weight = this.smoothingMs > 0 ? 1 - Math.exp(-elapsed / this.smoothingMs) : 1;
+    this.local += weight * (value - this.local);
+    this.fleet?.publish(this.local);
+    this.onSample?.(this.local);
+  }
+
+  /** The signal clamped to [0, 1]; one that throws or returns junk reads as 0. */
   private read(): number {
     let value = 0;
     try {

@@ -62,6 +62,8 @@ export interface ConcurrencySlot {
   readonly limit: number;
   readonly tenantId: string;
   readonly tier: Tier;
+  /** Multiplier applied to `maxConcurrentRequests` for load (1 or absent = none); `limit` is already scaled. */
+  readonly loadFactor?: number;
   /** Returns the slot; idempotent, and a no-op when not allowed. */
   release(): Promise<void>;
 }

@@ -5,7 +5,7 @@ import { checkQuota, Issues } from '../config/checks.js';
 import type { RateLimitManagerOptions } from '../config/options.js';
 import { type ResolvedManagerConfig, resolveManagerConfig } from '../config/resolve-manager.js';
 import { ClosedError, InvalidArgumentError, RateLimitConfigError, StoreUnavailableError } from '../errors.js';
-import { eventLoopUtilization, LoadMonitor, loadFactor } from '../load/load-monitor.js';
+import { LoadControl, type LoadReport } from '../load/load-control.js';
 import { type Logger, silentLogger } from '../observe/logger.js';
 import { type RateLimitObserver, safely } from '../observe/observer.js';
 import { PathCache } from '../routing/path-cache.js';
@@ -25,6 +25,15 @@ import { contextKey, newContext, type TenantContext, TenantContexts } from './te
 export type { CheckOptions, HealthReport, QuotaReport, Readiness, TenantStatus, TenantSummary } from './reports.js';
 
 const NO_OPTIONS: CheckOptions = Object.freeze({});
+/** Health's load fields with `load.enabled: false`. */
+const NO_LOAD: LoadReport = Object.freeze({
+  systemLoad: 0,
+  fleetLoad: null,
+  fleetInstances: null,
+  loadFactors: Object.freeze({ free: 1, basic: 1, premium: 1, enterprise: 1 }),
+  inFlight: null,
+  concurrencyLimit: null,
+});
 
 /**
  * The rate limiter: tier detection, quotas, load adjustment and route rules in front of a
@@ -42,7 +51,8 @@ export class RateLimitManager {
   private readonly paths: PathCache;
   private readonly routeBuckets: string[];
   private readonly contexts: TenantContexts;
-  private readonly loadMonitor: LoadMonitor | undefined;
+  /** Load sampling, factors, requests in flight and adaptive concurrency; `undefined` with `load.enabled: false`. */
+  readonly load: LoadControl | undefined;
   private readonly observer: RateLimitObserver | undefined;
   private readonly fleet: FleetSync | undefined;
   private readonly unsubscribeFleet: (() => void) | undefined;
@@ -103,15 +113,9 @@ export class RateLimitManager {
     } else {
       this.ready = Promise.resolve();
     }
-    if (config.load.enabled) {
-      this.loadMonitor = new LoadMonitor(
-        config.load.signal ?? eventLoopUtilization(),
-        config.load.sampleIntervalMs,
-        clock,
-        (load) => safely(() => this.observer?.onLoad?.(load)),
-        config.load.smoothingMs,
-      );
-    }
+    this.load = config.load.enabled
+      ? new LoadControl(config.load, { tiers: config.tiers, fleet: this.fleet, clock, timers, logger, observer: this.observer })
+      : undefined;
   }
 
   /** A validated tenant subject; throws {@link InvalidTenantError} for a bad id. */
@@ -150,9 +154,8 @@ export class RateLimitManager {
     }
     const quota = ctx.quota;
     const ruleQuota = rule?.rule.bucket === bucket && rule.rule.quota ? quotaForTier(rule.rule.quota, tier) : undefined;
-    const factor = this.loadMonitor ? loadFactor(this.loadMonitor.loadAt(now), this.config.load.threshold, this.config.load.minFactor, quota.priorityBoost) : 1;
-    const policy: BucketPolicy =
-      ruleQuota === undefined && factor === 1 ? ctx.policy : { rate: (ruleQuota ?? quota).requestsPerSecond * factor, burst: (ruleQuota ?? quota).burstSize };
+    const factor = this.load ? this.load.factorFor(quota.priorityBoost) : 1;
+    const policy: BucketPolicy = ruleQuota === undefined && factor === 1 ? ctx.policy : scaledPolicy(ruleQuota ?? quota, factor);
 
     // Timed only when someone listens, and only one decision in eight: two clock reads are a
     // real share of a memory decision, and a sample is as good for a latency histogram.
@@ -209,10 +212,17 @@ export class RateLimitManager {
     const ctx = this.context(tenant);
     const resolved = this.tierFor(ctx, this.config.clock.now());
     const tier = typeof resolved === 'string' ? resolved : await resolved;
-    const limit = ctx.quota.maxConcurrentRequests;
+    // Concurrency shrinks with load like the rate does (never below one slot unless the factor is 0).
+    const factor = this.load ? this.load.factorFor(ctx.quota.priorityBoost) : 1;
+    const limit = factor === 1 ? ctx.quota.maxConcurrentRequests : Math.floor(ctx.quota.maxConcurrentRequests * factor) || (factor > 0 ? 1 : 0);
     const key = ctx.leaseKey;
     const local = this.localStore;
-    const lease = local ? local.acquireSync(key, limit, this.config.concurrencyLeaseMs) : await this.store.acquire(key, limit, this.config.concurrencyLeaseMs);
+    const lease =
+      limit === 0
+        ? { allowed: false, active: 0, limit: 0 }
+        : local
+          ? local.acquireSync(key, limit, this.config.concurrencyLeaseMs)
+          : await this.store.acquire(key, limit, this.config.concurrencyLeaseMs);
     const subject = ctx.subject;
     if (this.observer?.onConcurrency)
       safely(() => this.observer?.onConcurrency?.({ tenantId: subject.tenantId, tier, allowed: lease.allowed, active: lease.active, limit }));
@@ -223,6 +233,7 @@ export class RateLimitManager {
       limit,
       tenantId: subject.tenantId,
       tier,
+      loadFactor: factor,
       release: async () => {
         if (released) return;
         released = true;
@@ -264,6 +275,7 @@ export class RateLimitManager {
       lastSeen,
       allowed: ctx.allowed,
       denied: ctx.denied,
+      loadFactor: this.load ? this.load.factorFor(quota.priorityBoost) : 1,
     };
   }
 
@@ -379,7 +391,7 @@ export class RateLimitManager {
       circuitBreaker: state,
       cacheFailures: this.breaker.totalFailures,
       consecutiveFailures: this.breaker.consecutiveFailures,
-      systemLoad: this.loadMonitor?.load ?? 0,
+      ...(this.load?.report() ?? NO_LOAD),
       activeTenants: this.contexts.size,
       storeLatencyMs,
     };
@@ -399,6 +411,7 @@ export class RateLimitManager {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribeFleet?.();
+    this.load?.stop();
     await this.store.close();
   }
 
@@ -550,6 +563,18 @@ export function createRateLimitManager(options: RateLimitManagerOptions = {}): R
 
 function isLocal(store: RateLimitStore): boolean {
   return store instanceof MemoryStore || store instanceof ResilientStore || (store as { local?: boolean }).local === true;
+}
+
+/**
+ * A bucket under a load factor: rate and burst both scaled (burst rounded up, at least 1), so the
+ * window burst/rate stays put. The bucket's state is a time (GCRA's TAT) at most one window
+ * ahead; with the window fixed, a dip in load leaves no debt behind: scaling only the rate would
+ * let a bucket filled at a low rate stay closed for burst/(rate·factor) after load recovers.
+ */
+function scaledPolicy(quota: BucketQuota, factor: number): BucketPolicy {
+  if (factor === 1) return { rate: quota.requestsPerSecond, burst: quota.burstSize };
+  // The epsilon keeps 10 × 0.3 = 3.0000000000000004 from rounding up to 4.
+  return { rate: quota.requestsPerSecond * factor, burst: Math.max(1, Math.ceil(quota.burstSize * factor - 1e-9)) };
 }
 
 function quotaForTier(quota: BucketQuota | Partial<Record<Tier, BucketQuota>>, tier: Tier): BucketQuota | undefined {

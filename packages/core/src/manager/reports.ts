@@ -1,4 +1,5 @@
 import type { CircuitState } from '../breaker/circuit-breaker.js';
+import type { LoadReport } from '../load/load-control.js';
 import type { TenantOverride, TenantQuotaConfig, Tier } from '../tiers.js';
 
 /** Per-call options of {@link RateLimitManager.checkRateLimit}. */
@@ -41,17 +42,18 @@ export interface TenantStatus {
   readonly lastSeen: number | null;
   readonly allowed: number;
   readonly denied: number;
+  /** The load multiplier this tenant's quota gets now (1 = none). */
+  readonly loadFactor: number;
 }
 
-/** Process health as the admin API and health checks report it. */
-export interface HealthReport {
+/** Process health as the admin API and health checks report it (load fields: see {@link LoadReport}). */
+export interface HealthReport extends LoadReport {
   /** `degraded` while the breaker is not closed (decisions come from the fallback). */
   readonly status: 'ok' | 'degraded';
   readonly store: string;
   readonly circuitBreaker: CircuitState;
   readonly cacheFailures: number;
   readonly consecutiveFailures: number;
-  readonly systemLoad: number;
   readonly activeTenants: number;
   /** Round trip of a store ping in ms, or `null` when it failed or timed out. */
   readonly storeLatencyMs: number | null;

@@ -27,8 +27,19 @@ export interface RateLimitObserver {
   onConcurrency?(event: ConcurrencyEvent): void;
   onCircuitStateChange?(change: CircuitStateChange): void;
   onStoreFailure?(failure: StoreFailure & { readonly store: string }): void;
-  /** Called when the sampled load signal changes. */
-  onLoad?(load: number): void;
+  /**
+   * Called after every load sample (each `load.sampleIntervalMs`, off the request path) with this
+   * process's smoothed load, and what decisions use now.
+   */
+  onLoad?(load: number, detail?: LoadEvent): void;
+}
+
+/** What a load sample means for decisions. */
+export interface LoadEvent {
+  /** The load factors are computed from: the fleet's mean with `load.fleet` (once known), else this process's. */
+  readonly effective: number;
+  /** The multiplier each tier's rate and concurrency get now (1 = none). */
+  readonly factors: Readonly<Record<Tier, number>>;
 }
 
 /** Calls `fn` and swallows what it throws. */

@@ -32,4 +32,25 @@ export interface FleetSync {
   listSeen(limit: number): Promise<SeenTenant[]>;
   /** When a tenant was last seen fleet-wide (epoch ms), if it is in the index. */
   lastSeen?(tenantId: string): Promise<number | undefined>;
+  /**
+   * Publishes this instance's smoothed load, which counts for `ttlMs` unless published again,
+   * and refreshes {@link fleetLoad} from every live instance's. Called by the manager's load
+   * sampler, never on the request path.
+   */
+  publishLoad?(load: number, ttlMs: number): Promise<void>;
+  /**
+   * The fleet's load as of the last successful publish; `undefined` before the first one and
+   * once the last one is older than its TTL. Must be cheap: the request path reads it.
+   */
+  fleetLoad?(): FleetLoadSnapshot | undefined;
+}
+
+/** The load of a fleet's live instances (each instance's own smoothed load), this one included. */
+export interface FleetLoadSnapshot {
+  /** Mean load in [0, 1]: what the manager decides on with `load.fleet`. */
+  readonly mean: number;
+  /** Highest load of one instance. */
+  readonly max: number;
+  /** Instances that published within the TTL. */
+  readonly instances: number;
 }

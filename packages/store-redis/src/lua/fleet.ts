@@ -1,3 +1,5 @@
+import { NOW_US } from './clock.js';
+
 /**
  * Records an override change (or a reset) and announces it to every instance. The override hash
  * and the event stream share the `{meta}` hash tag, so this is one slot on a Cluster.
@@ -36,4 +38,44 @@ local extra = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[1])
 if extra > 0 then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, extra - 1) end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
+`;
+
+/**
+ * Publishes one instance's load and reads every live instance's, in one round trip on one key
+ * (the `{meta}` hash tag: one slot on a Cluster). Each field carries its own timestamp (Redis
+ * TIME), so an instance that stopped publishing drops out after ARGV[3] ms even though the hash
+ * lives on; the hash itself expires ARGV[3] ms after the last publish of any instance.
+ *
+ * KEYS[1]  hash: instance id → "<load>|<published at, ms>"
+ * ARGV[1]  this instance's id
+ * ARGV[2]  its load in [0, 1] as a decimal string, or '' to withdraw it (on close)
+ * ARGV[3]  ms after which an entry counts as stale (and is deleted); the hash's TTL
+ *
+ * Returns a flat list: id, load (string: Lua would truncate a number), age in ms, … for every
+ * live entry, this instance's included.
+ */
+export const FLEET_LOAD_LUA = `${NOW_US}
+local now = math.floor(now_us('') / 1000)
+local stale = tonumber(ARGV[3])
+if ARGV[2] == '' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. now)
+  redis.call('PEXPIRE', KEYS[1], stale)
+end
+local flat = redis.call('HGETALL', KEYS[1])
+local out = {}
+for i = 1, #flat, 2 do
+  local value = flat[i + 1]
+  local sep = string.find(value, '|', 1, true)
+  local at = sep and tonumber(string.sub(value, sep + 1))
+  if at == nil or now - at > stale then
+    redis.call('HDEL', KEYS[1], flat[i])
+  else
+    out[#out + 1] = flat[i]
+    out[#out + 1] = string.sub(value, 1, sep - 1)
+    out[#out + 1] = tostring(now - at)
+  end
+end
+return out
 `;
