@@ -59,7 +59,7 @@ export { AimdLimit } from './load/aimd.js';
 export { LoadControl, type LoadControlDeps, type LoadReport } from './load/load-control.js';
 export { type FleetLoad, LoadMonitor } from './load/load-monitor.js';
 export { eventLoopDelay, eventLoopUtilization, inFlight, type LoadSignal, maxOf } from './load/signals.js';
-export type { ConcurrencySlot, LimitReason, RateLimitDecision, RateLimitMetadata } from './manager/decision.js';
+export type { Admission, ConcurrencySlot, LimitReason, RateLimitDecision, RateLimitMetadata } from './manager/decision.js';
 export { getRateLimitManager, setRateLimitManager } from './manager/default-manager.js';
 export {
   type CheckOptions,
@@ -79,7 +79,7 @@ export { BUCKET_NAME, type BucketQuota, compileRoutePattern, type RouteRule } fr
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { type FailMode, ResilientStore, type ResilientStoreOptions, type SourcedConsumeResult, type StoreFailure } from './store/resilient-store.js';
 export type { FleetEvent, FleetLoadSnapshot, FleetSync, SeenTenant } from './store/fleet.js';
-export type { DecisionSource, LeaseResult, RateLimitStore } from './store/types.js';
+export type { AdmitResult, DecisionSource, LeaseResult, RateLimitStore } from './store/types.js';
 export { withTimeout } from './store/with-timeout.js';
 export { clientAddress, type TrustProxy } from './tenant/client-address.js';
 export { tenantFromHeaders } from './tenant/identify.js';

@@ -1,4 +1,5 @@
 import type {
+  AdmitResult,
   BucketPolicy,
   BucketSnapshot,
   Clock,
@@ -87,6 +88,10 @@ export class ScriptedStore implements RateLimitStore {
     this.inner = new MemoryStore({ clock, sweepIntervalMs: 0 });
   }
 
+  protected runCombined<T>(fn: () => Promise<T>): Promise<T> {
+    return this.run('consumeAndAcquire', fn);
+  }
+
   private run<T>(method: string, fn: () => Promise<T>): Promise<T> {
     this.calls[method] = (this.calls[method] ?? 0) + 1;
     if (this.throwError !== undefined) return Promise.reject(this.throwError);
@@ -121,6 +126,25 @@ export class ScriptedStore implements RateLimitStore {
   }
   isStarting(): boolean {
     return this.starting;
+  }
+}
+
+/** A {@link ScriptedStore} that also takes a decision and a lease in one call, like the Redis store. */
+export class CombinedScriptedStore extends ScriptedStore {
+  consumeAndAcquire(
+    key: string,
+    policy: BucketPolicy,
+    cost: number,
+    leaseKey: string,
+    limit: number,
+    leaseMs: number,
+    leaseAlways: boolean,
+  ): Promise<AdmitResult> {
+    return this.runCombined(async () => {
+      const decision = await this.inner.consume(key, policy, cost);
+      const lease = decision.allowed || leaseAlways ? await this.inner.acquire(leaseKey, limit, leaseMs) : undefined;
+      return { decision, lease };
+    });
   }
 }
 

@@ -4,6 +4,7 @@ import {
   type BucketPolicy,
   type BucketSnapshot,
   type Clock,
+  type AdmitResult,
   type ConsumeResult,
   emissionIntervalUs,
   gcraConsume,
@@ -19,7 +20,7 @@ import {
 } from '@aurum/ratelimit-core';
 import { ConnectionWatch, type RedisClient } from './client.js';
 import { type FleetOptions, RedisFleetSync } from './fleet-sync.js';
-import { CONSUME_LUA, INSPECT_LUA } from './lua/consume.js';
+import { CONSUME_ACQUIRE_LUA, CONSUME_LUA, INSPECT_LUA } from './lua/consume.js';
 import { ACQUIRE_LUA, COUNT_LEASES_LUA } from './lua/leases.js';
 import { LuaScript } from './script.js';
 
@@ -44,6 +45,7 @@ export interface RedisStoreOptions {
 
 export const SCRIPTS = {
   consume: new LuaScript(CONSUME_LUA),
+  consumeAcquire: new LuaScript(CONSUME_ACQUIRE_LUA),
   inspect: new LuaScript(INSPECT_LUA),
   acquire: new LuaScript(ACQUIRE_LUA),
   countLeases: new LuaScript(COUNT_LEASES_LUA),
@@ -115,10 +117,34 @@ export class RedisStore implements RateLimitStore {
     return gcraSnapshot(tat === 0 ? undefined : tat, Number(reply[1]), policy);
   }
 
+  /** A decision and, when it allows (or `leaseAlways`), a lease: one script, one round trip. */
+  async consumeAndAcquire(
+    key: string,
+    policy: BucketPolicy,
+    cost: number,
+    leaseKey: string,
+    limit: number,
+    leaseMs: number,
+    leaseAlways: boolean,
+  ): Promise<AdmitResult> {
+    assertValidRequest(policy, cost);
+    assertValidLease(limit, leaseMs);
+    const leaseId = this.nextLeaseId();
+    const reply = (await SCRIPTS.consumeAcquire.run(
+      this.client,
+      [this.keyPrefix + key, this.leaseKey(leaseKey)],
+      [emissionIntervalUs(policy.rate), policy.burst, cost, this.now(), limit, leaseMs, leaseId, leaseAlways ? '1' : '0'],
+    )) as number[];
+    const { result } = gcraConsume(Number(reply[1]), Number(reply[2]), policy, cost);
+    const taken = Number(reply[3]);
+    const active = Number(reply[4]);
+    const lease = taken < 0 ? undefined : taken === 1 ? { allowed: true, active, limit, leaseId } : { allowed: false, active, limit };
+    return { decision: result, lease };
+  }
+
   async acquire(key: string, limit: number, leaseMs: number): Promise<LeaseResult> {
-    if (!(Number.isSafeInteger(limit) && limit >= 1)) throw new InvalidArgumentError(`limit must be a whole number >= 1, got ${String(limit)}`);
-    if (!(Number.isSafeInteger(leaseMs) && leaseMs >= 1)) throw new InvalidArgumentError(`leaseMs must be a whole number >= 1, got ${String(leaseMs)}`);
-    const leaseId = `${this.leasePrefix}-${(++this.leaseSeq).toString(36)}`;
+    assertValidLease(limit, leaseMs);
+    const leaseId = this.nextLeaseId();
     const [allowed, active] = ((await SCRIPTS.acquire.run(this.client, [this.leaseKey(key)], [limit, leaseMs, leaseId, this.now()])) as number[]).map(
       Number,
     ) as [number, number];
@@ -165,6 +191,10 @@ export class RedisStore implements RateLimitStore {
     if (this.ownsClient) await this.client.quit().catch(() => this.client.disconnect());
   }
 
+  private nextLeaseId(): string {
+    return `${this.leasePrefix}-${(++this.leaseSeq).toString(36)}`;
+  }
+
   /** Leases live beside the bucket, under the same hash tag. */
   private leaseKey(key: string): string {
     return `${this.keyPrefix}${key}:leases`;
@@ -173,4 +203,9 @@ export class RedisStore implements RateLimitStore {
   private now(): string {
     return this.clock ? String(Math.round(this.clock.now() * 1000)) : '';
   }
+}
+
+function assertValidLease(limit: number, leaseMs: number): void {
+  if (!(Number.isSafeInteger(limit) && limit >= 1)) throw new InvalidArgumentError(`limit must be a whole number >= 1, got ${String(limit)}`);
+  if (!(Number.isSafeInteger(leaseMs) && leaseMs >= 1)) throw new InvalidArgumentError(`leaseMs must be a whole number >= 1, got ${String(leaseMs)}`);
 }

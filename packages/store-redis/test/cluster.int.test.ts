@@ -25,6 +25,7 @@ export async function clusterClient(): Promise<Cluster> {
 }
 
 describeStoreConformance({
+  combined: true,
   name: 'RedisStore on a real 3-master Redis Cluster',
   create: async (clock) => new RedisStore({ client: await clusterClient(), clock, fleet: false }),
   createRealtime: async () => new RedisStore({ client: await clusterClient(), fleet: false }),

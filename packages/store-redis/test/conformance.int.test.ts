@@ -22,6 +22,7 @@ async function client(): Promise<Redis> {
 }
 
 describeStoreConformance({
+  combined: true,
   name: 'RedisStore on a real redis-server',
   create: async (clock) => new RedisStore({ client: await client(), clock, fleet: false }),
   createRealtime: async () => {

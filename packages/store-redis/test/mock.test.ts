@@ -26,6 +26,7 @@ const mockClient = () => new RedisMock({ db: 0, port: 40_000 + ++db, enableOffli
 // calls and a bucket on it refills at random. Every test in this lane injects a clock; Redis
 // TIME is proven on real servers (conformance.int, skew.int, atomicity.int).
 describeStoreConformance({
+  combined: true,
   name: 'RedisStore on ioredis-mock (Lua via fengari; unit lane only)',
   create: (clock) => new RedisStore({ client: mockClient(), clock, fleet: false }),
 });

@@ -33,11 +33,11 @@ describe('SCRIPT FLUSH mid-run', () => {
     // pause of this busy process (tens of ms) from passing for a failure of the script cache.
     const app = await startApp({ redisUrl: redis.url, limiter: { storeTimeoutMs: 1_000 } });
     const first = await runLoad(app, { clients: 2, durationMs: 5_000, maxRequests: 40, tenant: (i) => `ent-flush-${i}` });
-    expect(await cached(SCRIPTS.consume.sha)).toBe(1);
-    expect(await cached(SCRIPTS.acquire.sha)).toBe(1);
+    // The HTTP path runs the combined decision-and-lease script.
+    expect(await cached(SCRIPTS.consumeAcquire.sha)).toBe(1);
 
     await flush();
-    expect(await cached(SCRIPTS.consume.sha)).toBe(0);
+    expect(await cached(SCRIPTS.consumeAcquire.sha)).toBe(0);
     const afterFlush = await runLoad(app, { clients: 2, durationMs: 5_000, maxRequests: 40, tenant: (i) => `ent-flush-${i}` });
 
     // And flushes racing concurrent traffic.
@@ -65,7 +65,6 @@ describe('SCRIPT FLUSH mid-run', () => {
     expect(app.failures).toEqual([]);
     expect(app.limiter.manager.breaker.totalFailures).toBe(0);
     expect(app.transitions).toEqual([]);
-    expect(await cached(SCRIPTS.consume.sha)).toBe(1);
-    expect(await cached(SCRIPTS.acquire.sha)).toBe(1);
+    expect(await cached(SCRIPTS.consumeAcquire.sha)).toBe(1);
   }, 20_000);
 });

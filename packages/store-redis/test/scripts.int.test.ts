@@ -4,6 +4,7 @@
  */
 import { type RedisServer, startRedisServer } from '@aurum/ratelimit-testkit';
 import type { Redis } from 'ioredis';
+import { createHttpRateLimiter } from '@aurum/ratelimit-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LuaScript, RedisStore, SCRIPTS } from '../src/index.js';
 import * as consumeLua from '../src/lua/consume.js';
@@ -49,6 +50,7 @@ describe('Lua script SHAs', () => {
   it('covers every script source in src/lua', () => {
     expect(Object.keys(SOURCES).sort()).toEqual([
       'ACQUIRE_LUA',
+      'CONSUME_ACQUIRE_LUA',
       'CONSUME_LUA',
       'COUNT_LEASES_LUA',
       'FLEET_LOAD_LUA',
@@ -81,6 +83,7 @@ describe('Lua script SHAs', () => {
     const lease = await store.acquire('{t}:c', 2, 10_000);
     await store.countLeases('{t}:c');
     await store.release('{t}:c', lease.leaseId as string);
+    await store.consumeAndAcquire('{t}:b', policy, 1, '{t}:c', 2, 10_000, false);
     const fleet = store.fleet as NonNullable<typeof store.fleet>;
     await fleet.saveOverride('t', { burstSize: 3 });
     await fleet.publishReset('t');
@@ -91,6 +94,26 @@ describe('Lua script SHAs', () => {
 
     const stats = commandStats(await client.info('commandstats'));
     expect(stats.eval, 'EVAL was needed: some SHA did not match the cached script').toBeUndefined();
-    expect(stats.evalsha).toMatchObject({ calls: 9, failed_calls: 0, rejected_calls: 0 });
+    expect(stats.evalsha).toMatchObject({ calls: 10, failed_calls: 0, rejected_calls: 0 });
+  });
+});
+
+describe('round trips of an HTTP request', () => {
+  it('an allowed request with a concurrency slot costs one EVALSHA (decision and lease) and one ZREM (release)', async () => {
+    const store = new RedisStore({ client, keyPrefix: 'rt:', fleet: false });
+    const limiter = createHttpRateLimiter({ env: false, store, load: { enabled: false }, admin: false });
+    const request = () => limiter.handle({ raw: {}, method: 'GET', url: '/x', headers: { 'x-tenant-id': 'acme' }, ip: '127.0.0.1' });
+    await request(); // connection warm, scripts cached
+    await client.config('RESETSTAT');
+    for (let i = 0; i < 5; i++) {
+      const outcome = await request();
+      expect(outcome.action).toBe('continue');
+      if (outcome.action === 'continue') await outcome.release?.();
+    }
+    const stats = commandStats(await client.info('commandstats'));
+    expect(stats.evalsha?.calls).toBe(5);
+    expect(stats.zrem?.calls).toBe(5);
+    expect(stats.eval).toBeUndefined();
+    await limiter.close();
   });
 });

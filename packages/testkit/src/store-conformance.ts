@@ -13,6 +13,8 @@ export interface StoreConformanceOptions {
    * Omit when `create` already uses real time.
    */
   createRealtime?: () => RateLimitStore | Promise<RateLimitStore>;
+  /** The store implements the optional `consumeAndAcquire`: check it too. */
+  combined?: boolean;
   /** Called after all tests, e.g. to stop a server. */
   dispose?: () => void | Promise<void>;
 }
@@ -192,6 +194,47 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
       expect(await store.countLeases(key)).toBe(0);
       expect((await store.acquire(key, 1, 5_000)).allowed).toBe(true);
     });
+
+    // Registered only for stores that have it, so other stores show no skipped tests.
+    if (options.combined)
+      describe('consumeAndAcquire (decision and lease in one operation)', () => {
+        const leaseKeyOf = (k: string) => k.replace(/:b$/, ':c');
+        const admit = (k: string, limit: number, always = false, cost = 1) =>
+          (store.consumeAndAcquire as NonNullable<RateLimitStore['consumeAndAcquire']>).call(store, k, FREE, cost, leaseKeyOf(k), limit, 60_000, always);
+
+        it('decides exactly like consume and takes a lease only after an allowed decision', async () => {
+          const twin = freshKey();
+          for (let i = 1; i <= 11; i++) {
+            const { decision, lease } = await admit(key, 100);
+            expect(decision).toEqual(await store.consume(twin, FREE, 1));
+            if (i <= 10) expect(lease).toMatchObject({ allowed: true, active: i, limit: 100 });
+            else expect(lease).toBeUndefined();
+          }
+          expect(await store.countLeases(leaseKeyOf(key))).toBe(10);
+          // The lease is an ordinary lease: release frees it.
+          const { lease } = await admit(freshKey(), 1);
+          expect(lease?.leaseId).toBeTypeOf('string');
+        });
+
+        it('refuses the lease at the limit but keeps the decision, and leaseAlways takes one after a denial', async () => {
+          const first = await admit(key, 1);
+          expect(first.lease).toMatchObject({ allowed: true, active: 1 });
+          const second = await admit(key, 1);
+          expect(second.decision.allowed).toBe(true);
+          expect(second.lease).toMatchObject({ allowed: false, active: 1, limit: 1 });
+          expect(second.lease?.leaseId).toBeUndefined();
+          await store.release(leaseKeyOf(key), first.lease?.leaseId as string);
+          for (let i = 0; i < 8; i++) await store.consume(key, FREE, 1);
+          const denied = await admit(key, 5, true);
+          expect(denied.decision.allowed).toBe(false);
+          expect(denied.lease).toMatchObject({ allowed: true, active: 1 });
+        });
+
+        it('rejects a bad limit or cost with InvalidArgumentError', async () => {
+          await expect(admit(key, 0)).rejects.toBeInstanceOf(InvalidArgumentError);
+          await expect(admit(key, 1, false, 0)).rejects.toBeInstanceOf(InvalidArgumentError);
+        });
+      });
 
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();

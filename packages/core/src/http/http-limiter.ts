@@ -101,12 +101,15 @@ export class HttpRateLimiter<Req = unknown> {
       const subject = await this.identify(req);
       if (!('key' in subject)) return subject;
       const cost = req.cost ?? config.cost?.(req.raw);
-      const decision = await manager.checkRateLimit(subject, req.url, {
+      const options = {
         method: req.method,
         ...(req.route !== undefined && { route: req.route }),
         ...(cost !== undefined && { cost }),
         ...(req.bucket !== undefined && { bucket: req.bucket }),
-      });
+      };
+      // With concurrency slots, decision and slot come together (one round trip on Redis).
+      const admitted = config.concurrency ? await manager.admit(subject, req.url, options) : undefined;
+      const decision = admitted ? admitted.decision : await manager.checkRateLimit(subject, req.url, options);
       if (decision.metadata.skipped) return CONTINUE;
       const headers = rateLimitHeaders(decision, config.headers);
       if (!decision.allowed) {
@@ -127,6 +130,7 @@ export class HttpRateLimiter<Req = unknown> {
       let startedAt = 0;
       if (load !== undefined) {
         if (!decision.metadata.shadow && !load.admits(manager.config.tiers[decision.metadata.tier].priorityBoost)) {
+          admitted?.slot?.release().catch(() => {});
           return this.refuse(
             req,
             'load_shed',
@@ -141,7 +145,7 @@ export class HttpRateLimiter<Req = unknown> {
       }
       if (!config.concurrency)
         return load ? { action: 'continue', headers, decision, release: tracked(load, startedAt, undefined) } : { action: 'continue', headers, decision };
-      const slot = await manager.acquireConcurrency(subject);
+      const slot = admitted?.slot ?? (await manager.acquireConcurrency(subject));
       if (!slot.allowed && !decision.metadata.shadow) {
         load?.end(startedAt, false);
         const who = subject.anonymous ? 'this client' : `tenant ${subject.tenantId}`;

@@ -67,3 +67,10 @@ export interface ConcurrencySlot {
   /** Returns the slot; idempotent, and a no-op when not allowed. */
   release(): Promise<void>;
 }
+
+/** What `RateLimitManager.admit` returns: the decision and, unless refused by rate or skipped, a slot. */
+export interface Admission {
+  readonly decision: RateLimitDecision;
+  /** Present when the decision allowed the request (or shadow mode let it through); release it when the work ends. */
+  readonly slot: ConcurrencySlot | undefined;
+}

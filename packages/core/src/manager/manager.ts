@@ -13,11 +13,11 @@ import { BUCKET_NAME, type BucketQuota, compileRouteRules } from '../routing/rou
 import type { FleetEvent, FleetSync } from '../store/fleet.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { ResilientStore, type SourcedConsumeResult } from '../store/resilient-store.js';
-import type { RateLimitStore } from '../store/types.js';
+import type { LeaseResult, RateLimitStore } from '../store/types.js';
 import { assertTenantId } from '../tenant/tenant-id.js';
 import { TierResolver } from '../tenant/tier-resolver.js';
 import { type TenantOverride, type TenantQuotaConfig, type Tier, TIERS } from '../tiers.js';
-import type { ConcurrencySlot, RateLimitDecision, RateLimitMetadata } from './decision.js';
+import type { Admission, ConcurrencySlot, RateLimitDecision, RateLimitMetadata } from './decision.js';
 import type { CheckOptions, HealthReport, QuotaReport, Readiness, TenantStatus, TenantSummary } from './reports.js';
 import { anonymousSubject, bucketKey, type Subject, tenantSubject } from './subject.js';
 import { contextKey, newContext, type TenantContext, TenantContexts } from './tenant-context.js';
@@ -135,7 +135,29 @@ export class RateLimitManager {
    * @throws InvalidTenantError for a bad tenant id; InvalidArgumentError for a bad cost;
    *   StoreUnavailableError only with `failMode: 'closed'`
    */
-  async checkRateLimit(tenant: string | Subject, path = '/', options: CheckOptions = NO_OPTIONS): Promise<RateLimitDecision> {
+  checkRateLimit(tenant: string | Subject, path = '/', options: CheckOptions = NO_OPTIONS): Promise<RateLimitDecision> {
+    return this.decide(tenant, path, options, undefined);
+  }
+
+  /**
+   * Decides a request like {@link checkRateLimit} and, when it is allowed (in shadow mode:
+   * always), takes a concurrency slot like {@link acquireConcurrency}: with a store that can
+   * (Redis), both in one round trip. `slot` is absent when the rate refused the request or a
+   * route rule skipped it; otherwise release it when the work ends, even when not `allowed`.
+   */
+  async admit(tenant: string | Subject, path = '/', options: CheckOptions = NO_OPTIONS): Promise<Admission> {
+    const out: { slot?: ConcurrencySlot } = {};
+    const decision = await this.decide(tenant, path, options, out);
+    return { decision, slot: out.slot };
+  }
+
+  /** {@link checkRateLimit}, and with `slotOut` {@link admit}'s slot too. */
+  private async decide(
+    tenant: string | Subject,
+    path: string,
+    options: CheckOptions,
+    slotOut: { slot?: ConcurrencySlot } | undefined,
+  ): Promise<RateLimitDecision> {
     if (this.closed) throw new ClosedError('RateLimitManager');
     const now = this.config.clock.now();
     const ctx = this.context(tenant);
@@ -162,10 +184,25 @@ export class RateLimitManager {
     const timed = this.observer?.onDecision !== undefined && (++this.decisions & 7) === 0;
     const started = timed ? performance.now() : 0;
     const key = contextKey(ctx, bucket);
-    const result: ConsumeResult & { source?: SourcedConsumeResult['source'] } = this.localStore
-      ? this.localStore.consumeSync(key, policy, cost, now)
-      : await this.store.consume(key, policy, cost);
     const shadow = this.config.shadow || rule?.rule.shadow === true;
+    let result: ConsumeResult & { source?: SourcedConsumeResult['source'] };
+    // With a slot wanted and a store that takes both at once: one round trip, not two.
+    let lease: LeaseResult | undefined;
+    const slotLimit = slotOut && !this.localStore && this.store.consumeAndAcquire ? concurrencyLimit(quota.maxConcurrentRequests, factor) : 0;
+    if (this.localStore) result = this.localStore.consumeSync(key, policy, cost, now);
+    else if (slotLimit > 0) {
+      const admitted = await (this.store as Required<RateLimitStore>).consumeAndAcquire(
+        key,
+        policy,
+        cost,
+        ctx.leaseKey,
+        slotLimit,
+        this.config.concurrencyLeaseMs,
+        shadow,
+      );
+      result = admitted.decision;
+      lease = admitted.lease;
+    } else result = await this.store.consume(key, policy, cost);
     const exceeded = !result.allowed;
     const allowed = !exceeded || shadow;
     // Reached while quotas are cut for load: that is load shedding (503 by default).
@@ -200,6 +237,9 @@ export class RateLimitManager {
     this.remember(ctx, tier, allowed, now);
     if (this.debug) this.config.logger.debug({ ...metadata }, 'rate limit decision');
     if (this.observer?.onDecision) safely(() => this.observer?.onDecision?.(metadata));
+    if (slotOut !== undefined && allowed) {
+      slotOut.slot = lease !== undefined ? this.slotFrom(ctx, tier, factor, slotLimit, lease) : await this.takeSlot(ctx, tier);
+    }
     return { allowed, retryAfter: allowed ? 0 : Math.max(1, Math.ceil(result.retryAfterMs / 1000)), metadata };
   }
 
@@ -212,20 +252,29 @@ export class RateLimitManager {
     const ctx = this.context(tenant);
     const resolved = this.tierFor(ctx, this.config.clock.now());
     const tier = typeof resolved === 'string' ? resolved : await resolved;
-    // Concurrency shrinks with load like the rate does (never below one slot unless the factor is 0).
+    return this.takeSlot(ctx, tier);
+  }
+
+  /** One lease of the tenant's `maxConcurrentRequests`, scaled by load like the rate. */
+  private async takeSlot(ctx: TenantContext, tier: Tier): Promise<ConcurrencySlot> {
     const factor = this.load ? this.load.factorFor(ctx.quota.priorityBoost) : 1;
-    const limit = factor === 1 ? ctx.quota.maxConcurrentRequests : Math.floor(ctx.quota.maxConcurrentRequests * factor) || (factor > 0 ? 1 : 0);
-    const key = ctx.leaseKey;
+    const limit = concurrencyLimit(ctx.quota.maxConcurrentRequests, factor);
     const local = this.localStore;
     const lease =
       limit === 0
         ? { allowed: false, active: 0, limit: 0 }
         : local
-          ? local.acquireSync(key, limit, this.config.concurrencyLeaseMs)
-          : await this.store.acquire(key, limit, this.config.concurrencyLeaseMs);
+          ? local.acquireSync(ctx.leaseKey, limit, this.config.concurrencyLeaseMs)
+          : await this.store.acquire(ctx.leaseKey, limit, this.config.concurrencyLeaseMs);
+    return this.slotFrom(ctx, tier, factor, limit, lease);
+  }
+
+  private slotFrom(ctx: TenantContext, tier: Tier, factor: number, limit: number, lease: LeaseResult): ConcurrencySlot {
     const subject = ctx.subject;
     if (this.observer?.onConcurrency)
       safely(() => this.observer?.onConcurrency?.({ tenantId: subject.tenantId, tier, allowed: lease.allowed, active: lease.active, limit }));
+    const key = ctx.leaseKey;
+    const local = this.localStore;
     let released = lease.leaseId === undefined;
     return {
       allowed: lease.allowed,
@@ -575,6 +624,11 @@ function scaledPolicy(quota: BucketQuota, factor: number): BucketPolicy {
   if (factor === 1) return { rate: quota.requestsPerSecond, burst: quota.burstSize };
   // The epsilon keeps 10 × 0.3 = 3.0000000000000004 from rounding up to 4.
   return { rate: quota.requestsPerSecond * factor, burst: Math.max(1, Math.ceil(quota.burstSize * factor - 1e-9)) };
+}
+
+/** Concurrency under a load factor: never below one slot unless the factor is 0. */
+function concurrencyLimit(max: number, factor: number): number {
+  return factor === 1 ? max : Math.floor(max * factor) || (factor > 0 ? 1 : 0);
 }
 
 function quotaForTier(quota: BucketQuota | Partial<Record<Tier, BucketQuota>>, tier: Tier): BucketQuota | undefined {

@@ -6,7 +6,7 @@ import { type Logger, silentLogger } from '../observe/logger.js';
 import { BoundedMap } from '../util/lru.js';
 import type { FleetSync } from './fleet.js';
 import { MemoryStore } from './memory-store.js';
-import type { DecisionSource, LeaseResult, RateLimitStore } from './types.js';
+import type { AdmitResult, DecisionSource, LeaseResult, RateLimitStore } from './types.js';
 import { withTimeout } from './with-timeout.js';
 
 /** What to do when the primary store cannot answer. */
@@ -143,6 +143,49 @@ export class ResilientStore implements RateLimitStore {
     await this.fallback.reset(key);
   }
 
+  /**
+   * A decision and a lease in one primary call when the primary can (Redis: one round trip),
+   * with the same blocked cache, timeout, breaker and fallback as {@link consume} and
+   * {@link acquire}; otherwise the two calls in sequence.
+   */
+  async consumeAndAcquire(
+    key: string,
+    policy: BucketPolicy,
+    cost: number,
+    leaseKey: string,
+    limit: number,
+    leaseMs: number,
+    leaseAlways: boolean,
+  ): Promise<AdmitResult & { readonly decision: SourcedConsumeResult }> {
+    const cached = this.blockedAnswer(key, policy, cost);
+    const combined = this.primary.consumeAndAcquire;
+    if (cached || combined === undefined) {
+      const decision = cached ?? (await this.consume(key, policy, cost));
+      const lease = decision.allowed || leaseAlways ? await this.acquire(leaseKey, limit, leaseMs) : undefined;
+      return { decision, lease };
+    }
+    const permit = this.primary.isStarting?.() ? null : this.breaker.tryAcquire();
+    if (permit) {
+      const started = this.clock.now();
+      try {
+        const result = await withTimeout(combined.call(this.primary, key, policy, cost, leaseKey, limit, leaseMs, leaseAlways), this.timeoutMs, this.timers);
+        this.breaker.success(permit, this.clock.now() - started);
+        if (!result.decision.allowed) this.rememberBlock(key, policy, cost, result.decision);
+        return { decision: { ...result.decision, source: 'primary' }, lease: result.lease };
+      } catch (error) {
+        if (isCallerError(error)) {
+          this.breaker.abandon(permit);
+          throw error;
+        }
+        this.breaker.failure(permit);
+        this.report('consume', error);
+      }
+    }
+    const decision = await this.degraded(key, policy, cost);
+    const lease = decision.allowed || leaseAlways ? await this.degradedAcquire(leaseKey, limit, leaseMs) : undefined;
+    return { decision, lease };
+  }
+
   async acquire(key: string, limit: number, leaseMs: number): Promise<LeaseResult> {
     const permit = this.primary.isStarting?.() ? null : this.breaker.tryAcquire();
     if (permit) {
@@ -160,6 +203,11 @@ export class ResilientStore implements RateLimitStore {
         this.report('acquire', error);
       }
     }
+    return this.degradedAcquire(key, limit, leaseMs);
+  }
+
+  /** A lease while the primary cannot give one: per the fail mode, from the fallback by default. */
+  private async degradedAcquire(key: string, limit: number, leaseMs: number): Promise<LeaseResult> {
     if (this.failMode === 'open') return { allowed: true, active: 0, limit };
     if (this.failMode === 'closed') throw new StoreUnavailableError(`${this.name} store unavailable`);
     const result = await this.fallback.acquire(key, this.share(limit), leaseMs);

@@ -14,6 +14,13 @@ export interface LeaseResult {
   readonly leaseId?: string;
 }
 
+/** The answer to {@link RateLimitStore.consumeAndAcquire}. */
+export interface AdmitResult {
+  readonly decision: ConsumeResult;
+  /** The lease, when one was tried: only after an allowed decision unless `leaseAlways`. */
+  readonly lease: LeaseResult | undefined;
+}
+
 /**
  * A place to keep bucket and lease state. Every method is one atomic operation: a decision is
  * never a read followed by a write. Keys are opaque to the store except for one convention:
@@ -32,6 +39,20 @@ export interface RateLimitStore {
    * `leaseMs`, so a crashed process cannot leak slots.
    */
   acquire(key: string, limit: number, leaseMs: number): Promise<LeaseResult>;
+  /**
+   * Optional: {@link consume} and, when it allows (or always, with `leaseAlways`), {@link acquire}
+   * as one atomic operation — one round trip instead of two for a remote store. `leaseKey`
+   * shares `key`'s `{…}` part. Stores without it get the two calls in sequence.
+   */
+  consumeAndAcquire?(
+    key: string,
+    policy: BucketPolicy,
+    cost: number,
+    leaseKey: string,
+    limit: number,
+    leaseMs: number,
+    leaseAlways: boolean,
+  ): Promise<AdmitResult>;
   /** Returns a lease. Idempotent: releasing twice, or after expiry, is a no-op. */
   release(key: string, leaseId: string): Promise<void>;
   /** Live leases at `key`. */

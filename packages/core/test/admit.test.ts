@@ -1,0 +1,132 @@
+/**
+ * A decision and a concurrency slot in one store call (`consumeAndAcquire`, one Redis round
+ * trip): through ResilientStore (blocked cache, breaker, fallback) and the manager/HTTP limiter.
+ */
+import { describe, expect, it } from 'vitest';
+import { type BucketPolicy, createHttpRateLimiter, MemoryStore, ResilientStore } from '../src/index.js';
+import { CombinedScriptedStore, FakeClock, ScriptedStore } from './support.js';
+
+const FREE: BucketPolicy = { rate: 5, burst: 10 };
+
+function resilient(primary: ScriptedStore, clock: FakeClock) {
+  return new ResilientStore({
+    primary,
+    fallback: new MemoryStore({ clock, sweepIntervalMs: 0 }),
+    timeoutMs: 20,
+    breaker: { failureThreshold: 3, resetTimeoutMs: 1000 },
+    clock,
+  });
+}
+
+describe('ResilientStore.consumeAndAcquire', () => {
+  it('makes one primary call per admission and caches a denial so the next costs none', async () => {
+    const clock = new FakeClock();
+    const primary = new CombinedScriptedStore(clock);
+    const store = resilient(primary, clock);
+    for (let i = 1; i <= 10; i++) {
+      const { decision, lease } = await store.consumeAndAcquire('{t}:b', FREE, 1, '{t}:c', 100, 60_000, false);
+      expect(decision).toMatchObject({ allowed: true, remaining: 10 - i, source: 'primary' });
+      expect(lease).toMatchObject({ allowed: true, active: i });
+    }
+    const denied = await store.consumeAndAcquire('{t}:b', FREE, 1, '{t}:c', 100, 60_000, false);
+    expect(denied.decision).toMatchObject({ allowed: false, source: 'primary' });
+    expect(denied.lease).toBeUndefined();
+    expect(primary.calls).toEqual({ consumeAndAcquire: 11 });
+    const cached = await store.consumeAndAcquire('{t}:b', FREE, 1, '{t}:c', 100, 60_000, false);
+    expect(cached.decision.source).toBe('blocked-cache');
+    expect(primary.calls).toEqual({ consumeAndAcquire: 11 });
+    // Shadow mode still needs a slot after a cached denial.
+    const shadow = await store.consumeAndAcquire('{t}:b', FREE, 1, '{t}:c', 100, 60_000, true);
+    expect(shadow.decision.source).toBe('blocked-cache');
+    expect(shadow.lease).toMatchObject({ allowed: true, active: 11 });
+  });
+
+  it('answers from the fallback (decision and lease) when the primary fails, and the failures open the breaker', async () => {
+    const clock = new FakeClock();
+    const primary = new CombinedScriptedStore(clock);
+    const store = resilient(primary, clock);
+    primary.mode = 'fail';
+    for (let i = 0; i < 3; i++) {
+      const { decision, lease } = await store.consumeAndAcquire('{t}:b', FREE, 1, '{t}:c', 2, 60_000, false);
+      expect(decision).toMatchObject({ allowed: true, source: 'fallback' });
+      if (i < 2) expect(lease?.leaseId?.startsWith('fb:')).toBe(true);
+      else expect(lease).toMatchObject({ allowed: false, active: 2 });
+    }
+    expect(store.breaker.state).toBe('open');
+    expect(primary.calls.consumeAndAcquire).toBe(3);
+    await store.consumeAndAcquire('{t}:b', FREE, 1, '{t}:c', 2, 60_000, false);
+    expect(primary.calls.consumeAndAcquire).toBe(3);
+  });
+
+  it('times a hung primary out like any call', async () => {
+    const clock = new FakeClock();
+    const primary = new CombinedScriptedStore(clock);
+    const store = resilient(primary, clock);
+    primary.mode = 'hang';
+    const { decision, lease } = await store.consumeAndAcquire('{t}:b', FREE, 1, '{t}:c', 2, 60_000, false);
+    expect(decision.source).toBe('fallback');
+    expect(lease?.allowed).toBe(true);
+  });
+
+  it('uses consume then acquire when the primary has no combined call', async () => {
+    const clock = new FakeClock();
+    const primary = new ScriptedStore(clock);
+    const store = resilient(primary, clock);
+    const { decision, lease } = await store.consumeAndAcquire('{t}:b', FREE, 1, '{t}:c', 2, 60_000, false);
+    expect(decision.allowed).toBe(true);
+    expect(lease?.allowed).toBe(true);
+    expect(primary.calls).toEqual({ consume: 1, acquire: 1 });
+  });
+});
+
+describe('HTTP limiter with a store that admits in one call', () => {
+  function setup(options: { shadow?: boolean; maxConcurrent?: number } = {}) {
+    const clock = new FakeClock();
+    const primary = new CombinedScriptedStore(clock);
+    const limiter = createHttpRateLimiter({
+      env: false,
+      clock,
+      load: { enabled: false },
+      store: resilient(primary, clock),
+      shadow: options.shadow ?? false,
+      tiers: { free: { requestsPerSecond: 1, burstSize: 2, maxConcurrentRequests: options.maxConcurrent ?? 10 } },
+      admin: false,
+    });
+    const request = () => limiter.handle({ raw: {}, method: 'GET', url: '/x', headers: { 'x-tenant-id': 'acme' }, ip: '127.0.0.1' });
+    return { primary, limiter, request };
+  }
+
+  it('decides and takes the slot in one primary call, then releases it with one more', async () => {
+    const { primary, limiter, request } = setup();
+    const outcome = await request();
+    expect(outcome.action).toBe('continue');
+    expect(primary.calls).toEqual({ consumeAndAcquire: 1 });
+    if (outcome.action !== 'continue') throw new Error('unreachable');
+    await outcome.release?.();
+    await outcome.release?.();
+    expect(primary.calls).toEqual({ consumeAndAcquire: 1, release: 1 });
+    expect(await primary.inner.countLeases('{acme}:c')).toBe(0);
+    await limiter.close();
+  });
+
+  it('refuses with concurrency_limited when the combined call grants the token but not the slot', async () => {
+    const { primary, limiter, request } = setup({ maxConcurrent: 1 });
+    const first = await request();
+    const second = await request();
+    expect(first.action).toBe('continue');
+    expect(second.action).toBe('respond');
+    if (second.action !== 'respond') throw new Error('unreachable');
+    expect(second.status).toBe(429);
+    expect(JSON.stringify(second.body)).toContain('concurrency');
+    expect(primary.calls).toEqual({ consumeAndAcquire: 2 });
+    await limiter.close();
+  });
+
+  it('in shadow mode takes a slot even for a request over its rate', async () => {
+    const { primary, limiter, request } = setup({ shadow: true });
+    const outcomes = [await request(), await request(), await request()];
+    expect(outcomes.map((o) => o.action)).toEqual(['continue', 'continue', 'continue']);
+    expect(await primary.inner.countLeases('{acme}:c')).toBe(3);
+    await limiter.close();
+  });
+});
