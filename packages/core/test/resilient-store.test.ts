@@ -551,3 +551,56 @@ describe('ResilientStore during a cold start', () => {
     expect(await rejected(store.consume('{t}:b', FREE, 1))).toBeInstanceOf(StoreUnavailableError);
   });
 });
+
+describe('ResilientStore.consumeLocal (the synchronous degraded path)', () => {
+  it('answers nothing while the breaker is closed: the caller must ask the primary', async () => {
+    const { store, primary } = setup();
+    expect(store.consumeLocal('{t}:b', FREE, 1)).toBeUndefined();
+    expect(primary.calls).toEqual({});
+  });
+
+  it('answers a cached denial without the primary', async () => {
+    const { store, primary } = setup();
+    for (let i = 0; i < 11; i++) await store.consume('{t}:b', FREE, 1);
+    expect(store.consumeLocal('{t}:b', FREE, 1)).toMatchObject({ allowed: false, source: 'blocked-cache' });
+    expect(primary.calls.consume).toBe(11);
+  });
+
+  it('answers from the fallback while the breaker is open, then leaves the probe to consume', async () => {
+    const { store, primary, clock } = setup();
+    primary.mode = 'fail';
+    for (let i = 0; i < 3; i++) await store.consume('{t}:b', FREE, 1);
+    expect(store.breaker.state).toBe('open');
+    expect(store.breaker.rejectsCalls()).toBe(true);
+    const local = store.consumeLocal('{t}:b', FREE, 1);
+    expect(local).toMatchObject({ allowed: true, source: 'fallback', remaining: 10 - 4 });
+    expect(primary.calls.consume).toBe(3);
+    clock.advance(1000); // reset timeout: a probe is due, and only consume() may make it
+    expect(store.breaker.rejectsCalls()).toBe(false);
+    expect(store.consumeLocal('{t}:b', FREE, 1)).toBeUndefined();
+    expect(store.breaker.state).toBe('half_open');
+  });
+
+  it('answers while the first connection is being made, without counting a failure', () => {
+    const { store, primary } = setup();
+    primary.starting = true;
+    expect(store.consumeLocal('{t}:b', FREE, 1)).toMatchObject({ allowed: true, source: 'fallback' });
+    expect(store.breaker.totalFailures).toBe(0);
+  });
+
+  it('leaves fail-closed and a non-memory fallback to consume(), consuming nothing itself', async () => {
+    const closed = setup({ failMode: 'closed' });
+    closed.primary.mode = 'fail';
+    for (let i = 0; i < 3; i++) await rejected(closed.store.consume('{t}:b', FREE, 1));
+    expect(closed.store.consumeLocal('{t}:b', FREE, 1)).toBeUndefined();
+
+    const clock = new FakeClock();
+    const primary = new ScriptedStore(clock);
+    const fallback = new ScriptedStore(clock);
+    const store = new ResilientStore({ primary, fallback, clock, breaker: { failureThreshold: 1, resetTimeoutMs: 1000 } });
+    primary.mode = 'fail';
+    await store.consume('{t}:b', FREE, 1);
+    expect(store.consumeLocal('{t}:b', FREE, 1)).toBeUndefined();
+    expect(fallback.calls.consume).toBe(1);
+  });
+});

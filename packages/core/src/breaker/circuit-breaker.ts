@@ -111,6 +111,13 @@ export class CircuitBreaker {
     };
   }
 
+  /** Whether {@link tryAcquire} would answer `null` now (`now` from this breaker's clock); changes nothing. */
+  rejectsCalls(now?: number): boolean {
+    const s = this.current;
+    if (s.value === 'open') return (now ?? this.clock.now()) - s.openedAt < this.resetTimeoutMs;
+    return s.value === 'half_open' && s.inFlight + s.successes >= this.halfOpenProbes;
+  }
+
   /** A permit to call the primary, or `null` when the caller must use the fallback. */
   tryAcquire(): BreakerPermit | null {
     const s = this.current;

@@ -58,6 +58,8 @@ export class RateLimitManager {
   private readonly unsubscribeFleet: (() => void) | undefined;
   /** The store when it is this manager's own memory store: decided synchronously, on the manager's clock. */
   private readonly localStore: MemoryStore | undefined;
+  /** The store when it is a ResilientStore: its cached and degraded answers come synchronously. */
+  private readonly resilient: ResilientStore | undefined;
   /** Bumped whenever cached tiers and quotas may be stale (overrides, resets). */
   private version = 0;
   private closed = false;
@@ -93,6 +95,7 @@ export class RateLimitManager {
           logger,
           onFailure: (failure) => safely(() => this.observer?.onStoreFailure?.({ ...failure, store: primary.name })),
         });
+    this.resilient = this.store instanceof ResilientStore ? this.store : undefined;
     for (const [id, quota] of Object.entries(config.overrides)) this.overrides.set(id, quota);
     this.tierResolver = new TierResolver({
       rules: config.tierRules,
@@ -202,7 +205,10 @@ export class RateLimitManager {
       );
       result = admitted.decision;
       lease = admitted.lease;
-    } else result = await this.store.consume(key, policy, cost);
+    } else {
+      // A cached denial or the fallback while the breaker is open needs no promise.
+      result = this.resilient?.consumeLocal(key, policy, cost, now) ?? (await this.store.consume(key, policy, cost));
+    }
     const exceeded = !result.allowed;
     const allowed = !exceeded || shadow;
     // Reached while quotas are cut for load: that is load shedding (503 by default).

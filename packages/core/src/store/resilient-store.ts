@@ -137,6 +137,20 @@ export class ResilientStore implements RateLimitStore {
     return this.degraded(key, policy, cost);
   }
 
+  /**
+   * The answer when it needs no primary call — a cached denial, or the fallback while the
+   * breaker refuses calls or the first connection is still being made — else `undefined` (then
+   * call {@link consume}). Synchronous, so the degraded path costs no promise.
+   */
+  consumeLocal(key: string, policy: BucketPolicy, cost: number, now = this.clock.now()): SourcedConsumeResult | undefined {
+    const cached = this.blockedAnswer(key, policy, cost, now);
+    if (cached) return cached;
+    if (this.failMode === 'closed' || !(this.breaker.rejectsCalls(now) || this.primary.isStarting?.() === true)) return undefined;
+    // Only a memory fallback (or fail-open) answers synchronously.
+    if (this.failMode === 'fallback' && !(this.fallback instanceof MemoryStore)) return undefined;
+    return this.degraded(key, policy, cost, now) as SourcedConsumeResult;
+  }
+
   /** Drops what this instance holds locally for `key` (blocked cache, fallback state). */
   async clearLocal(key: string): Promise<void> {
     this.blocked?.delete(key);
@@ -264,19 +278,19 @@ export class ResilientStore implements RateLimitStore {
   }
 
   /** The answer while the primary is out; synchronous with an in-process fallback (the usual case). */
-  private degraded(key: string, policy: BucketPolicy, cost: number): SourcedConsumeResult | Promise<SourcedConsumeResult> {
+  private degraded(key: string, policy: BucketPolicy, cost: number, now?: number): SourcedConsumeResult | Promise<SourcedConsumeResult> {
     if (this.failMode === 'open') {
       return { allowed: true, limit: policy.burst, remaining: policy.burst, retryAfterMs: 0, resetAfterMs: 0, source: 'fail-open' };
     }
     if (this.failMode === 'closed') throw new StoreUnavailableError(`${this.name} store unavailable`);
     const shared = this.sharePolicy(policy);
-    if (this.fallback instanceof MemoryStore) return withSource(this.fallback.consumeSync(key, shared, cost), 'fallback');
+    if (this.fallback instanceof MemoryStore) return withSource(this.fallback.consumeSync(key, shared, cost, now), 'fallback');
     return this.fallback.consume(key, shared, cost).then((result): SourcedConsumeResult => ({ ...result, source: 'fallback' }));
   }
 
-  private blockedAnswer(key: string, policy: BucketPolicy, cost: number): SourcedConsumeResult | undefined {
+  private blockedAnswer(key: string, policy: BucketPolicy, cost: number, nowMs?: number): SourcedConsumeResult | undefined {
     if (!this.blocked || this.blocked.size === 0) return undefined;
-    const now = this.clock.now();
+    const now = nowMs ?? this.clock.now();
     const entry = this.blocked.get(key, now);
     if (!entry) return undefined;
     if (now >= entry.until) {
