@@ -130,3 +130,20 @@ describe('HTTP limiter with a store that admits in one call', () => {
     await limiter.close();
   });
 });
+
+describe('a load factor that underflows to 0', () => {
+  it('still decides (a near-closed bucket), never throws or fails open', async () => {
+    const { createRateLimitManager } = await import('../src/index.js');
+    const m = createRateLimitManager({
+      env: false,
+      load: { signal: () => 1, smoothingMs: 0, minFactor: 1e-300, floor: 0 },
+      tiers: { free: { priorityBoost: 0.001 } },
+    });
+    const first = await m.checkRateLimit('acme');
+    expect(first.metadata.loadFactor).toBe(0);
+    expect(first.allowed).toBe(true); // the one-token bucket
+    const second = await m.checkRateLimit('acme');
+    expect(second).toMatchObject({ allowed: false, metadata: { reason: 'load_shed' } });
+    await m.close();
+  });
+});

@@ -340,3 +340,71 @@ describe('load configuration from the environment', () => {
     expect(issueKeys(error).sort()).toEqual(['AURUM_API_RATE_LIMIT_FREE_LOAD_FLOOR', 'AURUM_API_RATE_LIMIT_LOAD_FLEET', 'AURUM_API_RATE_LIMIT_LOAD_THRESHOLD']);
   });
 });
+
+describe('review regressions', () => {
+  it('a signal that throws reads as 0 alone: the other signals still count', async () => {
+    const { m, tick } = manual({
+      load: {
+        signals: [
+          () => {
+            throw new Error('pool gone');
+          },
+          () => 0.9,
+        ],
+        smoothingMs: 0,
+      },
+    });
+    tick();
+    expect(m.load?.local).toBeCloseTo(0.9, 10);
+    await m.close();
+  });
+
+  it('an option given as undefined keeps its default or the environment value', async () => {
+    const m = createRateLimitManager({
+      env: { AURUM_API_RATE_LIMIT_LOAD_THRESHOLD: '0.7' },
+      load: { threshold: undefined, adaptiveConcurrency: { backoff: undefined, targetLatencyMs: undefined } },
+    });
+    expect(m.config.load.threshold).toBe(0.7);
+    expect(m.config.load.adaptiveConcurrency).toMatchObject({ backoff: 0.9, targetLatencyMs: 200 });
+    await m.close();
+  });
+
+  it('a non-finite number in the environment is refused', () => {
+    expect(issueKeys(thrown(() => createRateLimitManager({ env: { AURUM_API_RATE_LIMIT_LOAD_SMOOTHING_MS: '1e999' } })))).toEqual([
+      'AURUM_API_RATE_LIMIT_LOAD_SMOOTHING_MS',
+    ]);
+  });
+
+  it('a tenant over its full concurrency limit gets the 429, not a load shed, even under load', async () => {
+    const clock = new FakeClock();
+    const http = createHttpRateLimiter({
+      env: false,
+      clock,
+      timers: new ManualTimers(clock),
+      tiers: { free: { maxConcurrentRequests: 2, requestsPerSecond: 1000, burstSize: 1000 } },
+      load: { signal: () => 1, smoothingMs: 0, floor: 0.5 },
+    });
+    const first = await http.handle(request('acme')); // 1 slot under load: taken
+    const shed = await http.handle(request('acme'));
+    expect(shed).toMatchObject({ action: 'respond', status: 503 });
+    // A limit load cannot cut (one slot stays one): a request over it is the ordinary 429.
+    const uncut = createHttpRateLimiter({
+      env: false,
+      clock,
+      timers: new ManualTimers(clock),
+      tiers: { free: { maxConcurrentRequests: 1, requestsPerSecond: 1000, burstSize: 1000 } },
+      load: { signal: () => 1, smoothingMs: 0, floor: 0.5 },
+    });
+    const a = await uncut.handle(request('acme'));
+    const b = await uncut.handle(request('acme'));
+    expect(b).toMatchObject({ action: 'respond', status: 429 });
+    await Promise.all([first, a].map(release));
+    await http.close();
+    await uncut.close();
+  });
+
+  it('a store whose consumeAndAcquire is not a function is a configuration error', () => {
+    const store = Object.assign(new ScriptedStore(new FakeClock()), { consumeAndAcquire: 42 });
+    expect(issueKeys(thrown(() => createRateLimitManager({ env: false, store: store as never })))).toEqual(['store.consumeAndAcquire']);
+  });
+});

@@ -166,6 +166,8 @@ export class RedisFleetSync implements FleetSync {
   }
 
   fleetLoad(): FleetLoadSnapshot | undefined {
+    // A reading older than its TTL (publishes hanging or failing) no longer describes the fleet.
+    if (this.loadSnapshot !== undefined && Date.now() - this.loadReadAt > this.loadTtlMs) this.loadSnapshot = undefined;
     return this.loadSnapshot;
   }
 

@@ -81,6 +81,17 @@ describe('RedisFleetSync load sharing', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('forgets a reading older than its TTL even when no publish has completed or failed since', async () => {
+    const prefix = freshPrefix();
+    const s = await store(prefix);
+    const fleet = s.fleet as NonNullable<RedisStore['fleet']>;
+    await fleet.publishLoad(0.7, 200);
+    expect(fleet.fleetLoad()?.mean).toBe(0.7);
+    await sleep(250); // a publish hanging this long must not leave decisions on the old mean
+    expect(fleet.fleetLoad()).toBeUndefined();
+    await s.close();
+  });
+
   it('forgets the fleet load once Redis has been unreachable for longer than the TTL', async () => {
     const prefix = freshPrefix();
     const s = await store(prefix);

@@ -98,7 +98,9 @@ export function loadConfigFromEnv(env: Record<string, string | undefined> = proc
     const v = get(name);
     if (v === undefined) return undefined;
     const n = Number(v);
-    return issues.check(/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(v) && check(n), name, `must be ${expect}, got ${JSON.stringify(v)}`) ? n : undefined;
+    return issues.check(/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(v) && Number.isFinite(n) && check(n), name, `must be ${expect}, got ${JSON.stringify(v)}`)
+      ? n
+      : undefined;
   };
   const whole = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
     num(

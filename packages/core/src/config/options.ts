@@ -33,8 +33,8 @@ export interface LoadOptions {
   /** Multiplier reached at full load before priority is applied. @default 0.1 */
   minFactor?: number;
   /**
-   * Lowest multiplier, for every tier or per tier, so nobody is starved; 0 allows shedding a tier
-   * entirely. Per-tier floors are applied so a higher priority never gets a lower floor. @default 0.05
+   * Lowest multiplier, for every tier or per tier, so nobody is starved; with 0 the curve alone
+   * decides (down to `minFactor ^ (1 / priorityBoost)`). Per-tier floors are applied so a higher priority never gets a lower floor. @default 0.05
    */
   floor?: number | Partial<Record<Tier, number>>;
   /** Milliseconds between samples (an unref'd timer, off the request path). @default 1000 */

@@ -45,7 +45,8 @@ const DEFAULT_FLOOR = 0.05;
  * @param store the manager's shared store: fleet load needs one that can share it
  */
 export function resolveLoad(issues: Issues, load: LoadOptions | undefined, env: RateLimitEnvConfig, store: RateLimitStore | undefined): ResolvedLoadConfig {
-  const merged: LoadOptions = { ...env.load, ...load };
+  // A key given as `undefined` in code keeps the environment's value, not erases it.
+  const merged: LoadOptions = { ...env.load, ...definedOnly(load) };
   if (load !== undefined && issues.check(isPlainObject(load), 'load', 'must be an object')) {
     checkKnownKeys(issues, 'load', load as Record<string, unknown>, LOAD_KEYS);
     checkBoolean(issues, 'load.enabled', load.enabled);
@@ -112,7 +113,19 @@ function resolveAdaptive(a: AdaptiveConcurrencyOptions): Required<AdaptiveConcur
   const minLimit = a.minLimit ?? ADAPTIVE_DEFAULTS.minLimit;
   const maxLimit = a.maxLimit ?? ADAPTIVE_DEFAULTS.maxLimit;
   const initialLimit = a.initialLimit ?? Math.min(maxLimit, Math.max(minLimit, ADAPTIVE_DEFAULTS.initialLimit));
-  return { ...ADAPTIVE_DEFAULTS, ...a, minLimit, maxLimit, initialLimit };
+  return {
+    minLimit,
+    maxLimit,
+    initialLimit,
+    targetLatencyMs: a.targetLatencyMs ?? ADAPTIVE_DEFAULTS.targetLatencyMs,
+    backoff: a.backoff ?? ADAPTIVE_DEFAULTS.backoff,
+  };
+}
+
+/** The object without its `undefined` values (spreading must not erase what they would override). */
+function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  if (!isPlainObject(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function checkFloor(issues: Issues, floor: unknown): void {

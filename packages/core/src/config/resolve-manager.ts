@@ -179,6 +179,8 @@ function checkStore(issues: Issues, key: string, store: unknown): void {
   const methods = ['consume', 'inspect', 'acquire', 'release', 'countLeases', 'reset', 'ping', 'close'];
   const missing = methods.filter((m) => typeof (store as Record<string, unknown> | null)?.[m] !== 'function');
   issues.check(missing.length === 0, key, `must implement RateLimitStore; missing ${missing.join(', ')}`);
+  const combined = (store as Record<string, unknown> | null)?.consumeAndAcquire;
+  issues.check(combined === undefined || typeof combined === 'function', `${key}.consumeAndAcquire`, 'must be a function when present');
 }
 
 function checkRoute(issues: Issues, key: string, rule: RouteRule): void {

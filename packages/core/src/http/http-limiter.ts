@@ -150,7 +150,7 @@ export class HttpRateLimiter<Req = unknown> {
         load?.end(startedAt, false);
         const who = subject.anonymous ? 'this client' : `tenant ${subject.tenantId}`;
         // Refused only because load cut the tenant's slots: load shedding, like a load-cut rate.
-        const shed = (slot.loadFactor ?? 1) < 1;
+        const shed = slot.shed === true;
         return this.refuse(
           req,
           shed ? 'load_shed' : 'concurrency_limited',

@@ -34,13 +34,21 @@ export function inFlight(count: () => number, capacity: number): LoadSignal {
   return () => count() / capacity;
 }
 
-/** The highest of several signals: any saturated resource is overload. */
+/**
+ * The highest of several signals: any saturated resource is overload. A signal that throws or
+ * returns junk reads as 0 on its own, so one broken user signal cannot silence the others.
+ */
 export function maxOf(signals: readonly LoadSignal[]): LoadSignal {
   if (signals.length === 1) return signals[0] as LoadSignal;
   return () => {
     let max = 0;
     for (const signal of signals) {
-      const v = signal();
+      let v = 0;
+      try {
+        v = signal();
+      } catch {
+        v = 0;
+      }
       if (v > max) max = v;
     }
     return max;

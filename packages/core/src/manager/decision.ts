@@ -64,6 +64,8 @@ export interface ConcurrencySlot {
   readonly tier: Tier;
   /** Multiplier applied to `maxConcurrentRequests` for load (1 or absent = none); `limit` is already scaled. */
   readonly loadFactor?: number;
+  /** Refused only because load reduced the limit: the tenant is under its full `maxConcurrentRequests` (a load shed, not a 429). */
+  readonly shed?: boolean;
   /** Returns the slot; idempotent, and a no-op when not allowed. */
   release(): Promise<void>;
 }

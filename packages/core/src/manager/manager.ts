@@ -95,7 +95,8 @@ export class RateLimitManager {
           logger,
           onFailure: (failure) => safely(() => this.observer?.onStoreFailure?.({ ...failure, store: primary.name })),
         });
-    this.resilient = this.store instanceof ResilientStore ? this.store : undefined;
+    // Only a wrapper built here shares this manager's clock, so only it may be handed `now`.
+    this.resilient = this.store instanceof ResilientStore && this.store !== primary && config.fallbackStore === undefined ? this.store : undefined;
     for (const [id, quota] of Object.entries(config.overrides)) this.overrides.set(id, quota);
     this.tierResolver = new TierResolver({
       rules: config.tierRules,
@@ -162,10 +163,15 @@ export class RateLimitManager {
     slotOut: { slot?: ConcurrencySlot } | undefined,
   ): Promise<RateLimitDecision> {
     if (this.closed) throw new ClosedError('RateLimitManager');
-    const now = this.config.clock.now();
+    let now = this.config.clock.now();
     const ctx = this.context(tenant);
     const resolved = this.tierFor(ctx, now);
-    const tier = typeof resolved === 'string' ? resolved : await resolved;
+    let tier: Tier;
+    if (typeof resolved === 'string') tier = resolved;
+    else {
+      tier = await resolved;
+      now = this.config.clock.now(); // a lookup took time: decide on the time after it
+    }
     const info = this.paths.get(path);
     const rule = info.rule(options.method);
     const route = options.route ?? rule?.label ?? info.label;
@@ -282,6 +288,7 @@ export class RateLimitManager {
     const key = ctx.leaseKey;
     const local = this.localStore;
     let released = lease.leaseId === undefined;
+    const full = ctx.quota.maxConcurrentRequests;
     return {
       allowed: lease.allowed,
       active: lease.active,
@@ -289,6 +296,7 @@ export class RateLimitManager {
       tenantId: subject.tenantId,
       tier,
       loadFactor: factor,
+      shed: !lease.allowed && limit < full && lease.active < full,
       release: async () => {
         if (released) return;
         released = true;
@@ -628,6 +636,8 @@ function isLocal(store: RateLimitStore): boolean {
  */
 function scaledPolicy(quota: BucketQuota, factor: number): BucketPolicy {
   if (factor === 1) return { rate: quota.requestsPerSecond, burst: quota.burstSize };
+  // A factor that underflowed to 0 (tiny minFactor and boost) still makes a valid, near-closed bucket.
+  if (!(factor > 1e-9)) factor = 1e-9;
   // The epsilon keeps 10 × 0.3 = 3.0000000000000004 from rounding up to 4.
   return { rate: quota.requestsPerSecond * factor, burst: Math.max(1, Math.ceil(quota.burstSize * factor - 1e-9)) };
 }
