@@ -289,7 +289,10 @@ export function renderMarkdown(results, charts = {}) {
   );
 
   const targets = evaluateTargets(results);
-  p('## Targets (issue #7)', 'Each target with our figure and the peers’ from this same run.');
+  p(
+    '## Targets (issue #7)',
+    'Each target with our figure and the peers’ from this same run. Why the missed ones are missed, from CPU profiles, and what would close each: [benchmark notes](benchmark-notes.md).',
+  );
   p(
     table(
       ['target', 'Aurum', 'peers (same run)', 'met?'],

@@ -4,11 +4,13 @@ import { RedisStore, type RedisStoreOptions } from './redis-store.js';
 
 /**
  * ioredis options for a limiter: fail fast instead of queueing while Redis is away (the breaker
- * and the memory fallback take over), auto-pipelining for throughput, bounded reconnect backoff.
+ * and the memory fallback take over), bounded reconnect backoff. Auto-pipelining stays off: on
+ * small machines it lowered throughput at every concurrency measured (docs/benchmark-notes.md);
+ * pass `redis: { enableAutoPipelining: true }` to try it on yours.
  */
 export const LIMITER_CLIENT_OPTIONS: RedisOptions = {
   enableOfflineQueue: false,
-  enableAutoPipelining: true,
+  enableAutoPipelining: false,
   maxRetriesPerRequest: 1,
   connectTimeout: 2_000,
   commandTimeout: 2_000,
