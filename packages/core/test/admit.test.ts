@@ -147,3 +147,25 @@ describe('a load factor that underflows to 0', () => {
     await m.close();
   });
 });
+
+describe('adaptive concurrency with a store that admits in one call', () => {
+  it('decides first and takes a slot only once the adaptive limit lets the request in', async () => {
+    const clock = new FakeClock();
+    const primary = new CombinedScriptedStore(clock);
+    const limiter = createHttpRateLimiter({
+      env: false,
+      clock,
+      store: resilient(primary, clock),
+      load: { signal: () => 0, adaptiveConcurrency: { initialLimit: 2, minLimit: 2, maxLimit: 2 } },
+      admin: false,
+    });
+    const request = (tenant: string) => limiter.handle({ raw: {}, method: 'GET', url: '/x', headers: { 'x-tenant-id': tenant }, ip: '127.0.0.1' });
+    const first = await request('ent-a'); // free tier: may fill half of the limit (one request)
+    const refused = await request('ent-a');
+    expect(first.action).toBe('continue');
+    expect(refused).toMatchObject({ action: 'respond', status: 503 });
+    expect(primary.calls).toEqual({ consume: 2, acquire: 1 });
+    if (first.action === 'continue') await first.release?.();
+    await limiter.close();
+  });
+});

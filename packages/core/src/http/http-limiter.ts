@@ -107,8 +107,9 @@ export class HttpRateLimiter<Req = unknown> {
         ...(cost !== undefined && { cost }),
         ...(req.bucket !== undefined && { bucket: req.bucket }),
       };
-      // With concurrency slots, decision and slot come together (one round trip on Redis).
-      const admitted = config.concurrency ? await manager.admit(subject, req.url, options) : undefined;
+      // With concurrency slots, decision and slot come together (one round trip on Redis) — except
+      // under adaptive concurrency, which must be able to refuse before a slot is taken.
+      const admitted = config.concurrency && this.tracker?.adaptive === undefined ? await manager.admit(subject, req.url, options) : undefined;
       const decision = admitted ? admitted.decision : await manager.checkRateLimit(subject, req.url, options);
       if (decision.metadata.skipped) return CONTINUE;
       const headers = rateLimitHeaders(decision, config.headers);
@@ -130,7 +131,6 @@ export class HttpRateLimiter<Req = unknown> {
       let startedAt = 0;
       if (load !== undefined) {
         if (!decision.metadata.shadow && !load.admits(manager.config.tiers[decision.metadata.tier].priorityBoost)) {
-          admitted?.slot?.release().catch(() => {});
           return this.refuse(
             req,
             'load_shed',
