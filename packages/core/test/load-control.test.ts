@@ -408,3 +408,18 @@ describe('review regressions', () => {
     expect(issueKeys(thrown(() => createRateLimitManager({ env: false, store: store as never })))).toEqual(['store.consumeAndAcquire']);
   });
 });
+
+describe('start-up', () => {
+  it('seeds the average with the first reading of your own signal, so an overloaded start sheds at once', async () => {
+    const { m } = manual({ load: { signal: () => 1, threshold: 0.5 } });
+    expect(m.load?.local).toBe(1);
+    expect((await m.checkRateLimit('acme')).metadata.loadFactor).toBeLessThan(1);
+    await m.close();
+  });
+
+  it('starts the built-in signals from 0 (their first reading covers no time)', async () => {
+    const { m } = manual({ load: { signals: ['eventLoopUtilization'] } });
+    expect(m.load?.local).toBe(0);
+    await m.close();
+  });
+});

@@ -84,6 +84,8 @@ export class LoadControl {
             read: () => fleet.fleetLoad?.()?.mean,
           }
         : undefined,
+      // Only your own functions read a current state at once; the built-ins measure windows.
+      config.signals.every((s) => typeof s === 'function'),
     );
     this.monitor.start(deps.timers);
   }

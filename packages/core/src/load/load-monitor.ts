@@ -29,11 +29,14 @@ export class LoadMonitor {
     private readonly onSample?: (load: number) => void,
     private readonly smoothingMs = 5_000,
     private readonly fleet?: FleetLoad,
+    seed = false,
   ) {
-    // The first read opens the signal's window (event-loop utilisation measures from it).
+    // The first read opens the signal's window (event-loop utilisation measures from it). Its
+    // value starts the average only when it means something: unsmoothed, or `seed` (signals
+    // that read a current state, like a pool's saturation, rather than a window since last read).
     this.sampledAt = clock.now();
     const first = this.read();
-    if (smoothingMs === 0) this.local = first;
+    if (smoothingMs === 0 || seed) this.local = first;
   }
 
   /** The load decisions use: the fleet's when fleet load is on and known, else this process's. */
