@@ -28,7 +28,7 @@ function variantsOf(framework) {
 export async function httpSuite({ quick, only }) {
   const config = quick
     ? { rounds: 1, load: 0.3, minRate: 200, maxRate: 1000, connections: 16, warmMs: 150, durationMs: 400, maxMs: 300, jitWarmMs: 300 }
-    : { rounds: 8, load: 0.4, minRate: 300, maxRate: 3000, connections: 16, warmMs: 250, durationMs: 750, maxMs: 1000, jitWarmMs: 1500 };
+    : { rounds: 6, load: 0.4, minRate: 300, maxRate: 3000, connections: 16, warmMs: 250, durationMs: 750, maxMs: 1000, jitWarmMs: 1500 };
   const frameworks = (only ?? ['express', 'fastify', 'koa', 'nestjs']).filter((f) => f in PEERS);
   const tenants = Array.from({ length: config.connections }, (_, c) => `tenant-${c}`);
   const redis = await startRedis();
