@@ -604,3 +604,28 @@ describe('ResilientStore.consumeLocal (the synchronous degraded path)', () => {
     expect(fallback.calls.consume).toBe(1);
   });
 });
+
+describe('ResilientStore: one primary call when a cached block expires', () => {
+  it('lets one request ask the primary; the others in flight wait for it and are denied from the cache', async () => {
+    const { store, primary, clock } = setup();
+    for (let i = 0; i < 10; i++) await store.consume('{t}:b', FREE, 1);
+    const denied = await store.consume('{t}:b', FREE, 1);
+    expect(denied).toMatchObject({ allowed: false, source: 'primary' });
+    clock.advance(denied.retryAfterMs - 1); // the cache expires (it errs early), the bucket has no token yet
+    const calls = primary.calls.consume ?? 0;
+    const answers = await Promise.all(Array.from({ length: 8 }, () => store.consume('{t}:b', FREE, 1)));
+    expect(primary.calls.consume).toBe(calls + 1);
+    expect(answers.map((a) => a.allowed)).toEqual(Array(8).fill(false));
+    expect(answers.filter((a) => a.source === 'blocked-cache')).toHaveLength(7);
+  });
+
+  it('lets the waiting requests ask the primary themselves when the probe was admitted', async () => {
+    const { store, primary, clock } = setup();
+    for (let i = 0; i < 11; i++) await store.consume('{t}:b', FREE, 1);
+    clock.advance(1000); // five tokens back
+    const calls = primary.calls.consume ?? 0;
+    const answers = await Promise.all(Array.from({ length: 4 }, () => store.consume('{t}:b', FREE, 1)));
+    expect(answers.map((a) => a.allowed)).toEqual([true, true, true, true]);
+    expect(primary.calls.consume).toBe(calls + 4);
+  });
+});

@@ -62,6 +62,14 @@ interface Blocked {
   /** Local time (ms) before which no request on the key can pass. */
   readonly until: number;
   readonly resetUntil: number;
+  /** Once expired: the one primary call that finds out whether the key is still blocked. */
+  probe?: Promise<Probe | undefined>;
+}
+
+/** A probe's denial, shared with the requests that waited for it. */
+interface Probe {
+  readonly denial: SourcedConsumeResult;
+  readonly cost: number;
 }
 
 /**
@@ -116,6 +124,20 @@ export class ResilientStore implements RateLimitStore {
   async consume(key: string, policy: BucketPolicy, cost: number): Promise<SourcedConsumeResult> {
     const cached = this.blockedAnswer(key, policy, cost);
     if (cached) return cached;
+    const expired = this.expiredBlock(key);
+    if (expired === undefined) return this.consumeFresh(key, policy, cost);
+    return this.probeOnce(
+      key,
+      expired,
+      cost,
+      () => this.consumeFresh(key, policy, cost),
+      (answer) => answer,
+      (denial) => denial,
+    );
+  }
+
+  /** {@link consume} without the blocked cache: the primary (breaker and timeout permitting), else the degraded path. */
+  private async consumeFresh(key: string, policy: BucketPolicy, cost: number): Promise<SourcedConsumeResult> {
     // During a cold start the degraded path answers, and nothing is held against the primary.
     const permit = this.primary.isStarting?.() ? null : this.breaker.tryAcquire();
     if (permit) {
@@ -171,13 +193,36 @@ export class ResilientStore implements RateLimitStore {
     leaseMs: number,
     leaseAlways: boolean,
   ): Promise<AdmitResult & { readonly decision: SourcedConsumeResult }> {
-    const cached = this.blockedAnswer(key, policy, cost);
     const combined = this.primary.consumeAndAcquire;
-    if (cached || combined === undefined) {
-      const decision = cached ?? (await this.consume(key, policy, cost));
-      const lease = decision.allowed || leaseAlways ? await this.acquire(leaseKey, limit, leaseMs) : undefined;
-      return { decision, lease };
-    }
+    const cached = this.blockedAnswer(key, policy, cost);
+    const sequential = async (decision: SourcedConsumeResult) => ({
+      decision,
+      lease: decision.allowed || leaseAlways ? await this.acquire(leaseKey, limit, leaseMs) : undefined,
+    });
+    if (cached || combined === undefined) return sequential(cached ?? (await this.consume(key, policy, cost)));
+    const expired = this.expiredBlock(key);
+    if (expired === undefined) return this.admitFresh(combined, key, policy, cost, leaseKey, limit, leaseMs, leaseAlways);
+    return this.probeOnce(
+      key,
+      expired,
+      cost,
+      () => this.admitFresh(combined, key, policy, cost, leaseKey, limit, leaseMs, leaseAlways),
+      (answer) => answer.decision,
+      sequential,
+    );
+  }
+
+  /** {@link consumeAndAcquire} without the blocked cache. */
+  private async admitFresh(
+    combined: NonNullable<RateLimitStore['consumeAndAcquire']>,
+    key: string,
+    policy: BucketPolicy,
+    cost: number,
+    leaseKey: string,
+    limit: number,
+    leaseMs: number,
+    leaseAlways: boolean,
+  ): Promise<AdmitResult & { readonly decision: SourcedConsumeResult }> {
     const permit = this.primary.isStarting?.() ? null : this.breaker.tryAcquire();
     if (permit) {
       const started = this.clock.now();
@@ -293,10 +338,8 @@ export class ResilientStore implements RateLimitStore {
     const now = nowMs ?? this.clock.now();
     const entry = this.blocked.get(key, now);
     if (!entry) return undefined;
-    if (now >= entry.until) {
-      this.blocked.delete(key);
-      return undefined;
-    }
+    // An expired entry stays until a probe has asked the primary (see probeOnce).
+    if (now >= entry.until) return undefined;
     // The primary is not asked, so its argument checks must happen here: a bad cost or rate is
     // the caller's bug and must throw, not come back as a denial with NaN in it.
     assertValidRequest(policy, cost);
@@ -313,6 +356,49 @@ export class ResilientStore implements RateLimitStore {
       ...(tooBig && { reason: 'cost_exceeds_burst' as const }),
       source: 'blocked-cache',
     };
+  }
+
+  /** The key's cached block once it has expired (a fresh one answers from blockedAnswer). */
+  private expiredBlock(key: string): Blocked | undefined {
+    if (!this.blocked || this.blocked.size === 0) return undefined;
+    return this.blocked.get(key, this.clock.now());
+  }
+
+  /**
+   * Right after a cached block expires, one request asks the primary (`ask`) and requests on the
+   * same key meanwhile wait for that answer instead of each making a round trip of their own.
+   * When it was a denial, a waiting request of at least the same cost shares it (it arrived at
+   * the same moment: the bucket had no room for it either); otherwise it asks the primary too.
+   * So a tenant hammering past its limit costs about one round trip per refill, not one per
+   * request in flight. The wait is bounded by the store timeout.
+   */
+  private async probeOnce<T>(
+    key: string,
+    entry: Blocked,
+    cost: number,
+    ask: () => Promise<T>,
+    decisionOf: (answer: T) => SourcedConsumeResult,
+    fromDenial: (denial: SourcedConsumeResult) => T | Promise<T>,
+  ): Promise<T> {
+    if (entry.probe !== undefined) {
+      const probe = await entry.probe;
+      return probe !== undefined && cost >= probe.cost ? fromDenial({ ...probe.denial, source: 'blocked-cache' }) : ask();
+    }
+    let settle = (_: Probe | undefined): void => {};
+    entry.probe = new Promise<Probe | undefined>((resolve) => {
+      settle = resolve;
+    });
+    let probe: Probe | undefined;
+    try {
+      const answer = await ask();
+      const decision = decisionOf(answer);
+      if (!decision.allowed) probe = { denial: decision, cost };
+      return answer;
+    } finally {
+      settle(probe);
+      // A new denial may have replaced the entry; otherwise the expired one goes.
+      if (this.blocked?.get(key, this.clock.now()) === entry) this.blocked.delete(key);
+    }
   }
 
   /**
