@@ -1,3 +1,26 @@
+import { NOW_US } from './clock.js';
+import { LEASE_FN } from './leases.js';
+
+/**
+ * Lua function shared by the decision scripts: one GCRA step on `key` at `now` (µs). Reads the
+ * TAT, decides, and when allowed stores the new TAT with PX = time until the bucket is full
+ * again (a test clock, which does not follow real time, gets a minute of slack). Returns
+ * allowed (1|0) and the TAT it decided from (at least `now`).
+ */
+const GCRA_FN = `
+local function gcra(key, interval, burst, cost, now, test_clock)
+  local tat = tonumber(redis.call('GET', key))
+  if tat == nil or tat < now then tat = now end
+  local new_tat = tat + cost * interval
+  local backlog = new_tat - now
+  if backlog > interval * burst then return 0, tat end
+  local ttl = math.ceil(backlog / 1000)
+  if test_clock then ttl = ttl + 60000 end
+  redis.call('SET', key, string.format('%.0f', new_tat), 'PX', ttl)
+  return 1, tat
+end
+`;
+
 /**
  * One GCRA decision on the Redis clock. The script does only what must be atomic: read the
  * bucket's theoretical arrival time (TAT), decide, store the new TAT. It returns the TAT it
@@ -16,23 +39,10 @@
  * TAT with PX = time until the bucket is full again, so an idle key disappears exactly when it
  * stops mattering (a test clock, which does not follow real time, gets a minute of slack).
  */
-export const CONSUME_LUA = `
-local now
-if ARGV[4] ~= '' then now = tonumber(ARGV[4]) else
-  local t = redis.call('TIME')
-  now = t[1] * 1000000 + t[2]
-end
-local tat = tonumber(redis.call('GET', KEYS[1]))
-if tat == nil or tat < now then tat = now end
-local new_tat = tat + ARGV[3] * ARGV[1]
-local backlog = new_tat - now
-if backlog <= ARGV[1] * ARGV[2] then
-  local ttl = math.ceil(backlog / 1000)
-  if ARGV[4] ~= '' then ttl = ttl + 60000 end
-  redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', ttl)
-  return { 1, tat, now }
-end
-return { 0, tat, now }
+export const CONSUME_LUA = `${NOW_US}${GCRA_FN}
+local now = now_us(ARGV[4])
+local allowed, tat = gcra(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), now, ARGV[4] ~= '')
+return { allowed, tat, now }
 `;
 
 /**
@@ -43,13 +53,8 @@ return { 0, tat, now }
  *
  * Returns { tat (µs, 0 when absent), now (µs) }.
  */
-export const INSPECT_LUA = `
-local now
-if ARGV[1] ~= '' then now = tonumber(ARGV[1]) else
-  local t = redis.call('TIME')
-  now = t[1] * 1000000 + t[2]
-end
-return { tonumber(redis.call('GET', KEYS[1])) or 0, now }
+export const INSPECT_LUA = `${NOW_US}
+return { tonumber(redis.call('GET', KEYS[1])) or 0, now_us(ARGV[1]) }
 `;
 
 /**
@@ -62,30 +67,10 @@ return { tonumber(redis.call('GET', KEYS[1])) or 0, now }
  *
  * Returns { allowed (1|0), tat, now, lease (1 taken, 0 refused, -1 not tried), active leases }.
  */
-export const CONSUME_ACQUIRE_LUA = `
-local now
-if ARGV[4] ~= '' then now = tonumber(ARGV[4]) else
-  local t = redis.call('TIME')
-  now = t[1] * 1000000 + t[2]
-end
-local tat = tonumber(redis.call('GET', KEYS[1]))
-if tat == nil or tat < now then tat = now end
-local new_tat = tat + ARGV[3] * ARGV[1]
-local backlog = new_tat - now
-local allowed = 0
-if backlog <= ARGV[1] * ARGV[2] then
-  local ttl = math.ceil(backlog / 1000)
-  if ARGV[4] ~= '' then ttl = ttl + 60000 end
-  redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', ttl)
-  allowed = 1
-end
+export const CONSUME_ACQUIRE_LUA = `${NOW_US}${GCRA_FN}${LEASE_FN}
+local now = now_us(ARGV[4])
+local allowed, tat = gcra(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), now, ARGV[4] ~= '')
 if allowed == 0 and ARGV[8] ~= '1' then return { 0, tat, now, -1, 0 } end
-local lease_ms = tonumber(ARGV[6])
-local now_ms = math.floor(now / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now_ms)
-local active = redis.call('ZCARD', KEYS[2])
-if active >= tonumber(ARGV[5]) then return { allowed, tat, now, 0, active } end
-redis.call('ZADD', KEYS[2], now_ms + lease_ms, ARGV[7])
-if redis.call('PTTL', KEYS[2]) < lease_ms then redis.call('PEXPIRE', KEYS[2], lease_ms) end
-return { allowed, tat, now, 1, active + 1 }
+local taken, active = take_lease(KEYS[2], tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7], math.floor(now / 1000))
+return { allowed, tat, now, taken, active }
 `;
