@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { METRIC_NAMES } from '@aurum/ratelimit-prometheus';
-import { parseMetrics, request } from '@aurum/ratelimit-testkit';
+import { request, scrapeMetricsEndpoint } from '@aurum/ratelimit-testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JavaScript example
 import { createApp } from '../app.mjs';
@@ -62,15 +62,7 @@ describe('koa example', () => {
       expect((await request(own.url, '/v1/scenarios', tenant('bad{id}'))).status).toBe(400);
 
       // Scrapes carry no tenant: limited, 11 in a row from one address would get a 429.
-      const scrapes = [];
-      for (let i = 0; i < 12; i++) scrapes.push(await request(own.url, '/metrics'));
-      expect(scrapes.map((s) => s.status)).toEqual(Array(12).fill(200));
-      const scrape = scrapes.at(-1)!;
-      expect(scrape.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
-      expect(scrape.headers['x-ratelimit-limit']).toBeUndefined();
-
-      const metrics = parseMetrics(scrape.text);
-      for (const name of Object.values(METRIC_NAMES)) expect(metrics.types.has(name), `# TYPE ${name}`).toBe(true);
+      const metrics = await scrapeMetricsEndpoint(own.url, Object.values(METRIC_NAMES));
       const totals = metrics.of(METRIC_NAMES.total);
       for (const sample of totals) expect(Object.keys(sample.labels).sort()).toEqual(['path', 'result', 'tenant', 'tier']);
       const total = (labels: Record<string, string>, value: number) => ({ name: METRIC_NAMES.total, labels, value });

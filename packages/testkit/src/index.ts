@@ -1,6 +1,6 @@
 export { type AdapterConformanceOptions, describeAdapterConformance, type RunningApp } from './adapter-conformance.js';
 export { FakeClock } from './fake-clock.js';
-export { type MetricSample, parseMetrics, type ScrapedMetrics } from './metrics-text.js';
+export { type MetricSample, parseMetrics, type ScrapedMetrics, scrapeMetricsEndpoint } from './metrics-text.js';
 export { request, type TestRequest, type TestResponse, waitFor } from './http-client.js';
 export { describeStoreConformance, type StoreConformanceOptions } from './store-conformance.js';
 export { freePort, hasRedisServer, type RedisCluster, type RedisServer, startRedisCluster, startRedisServer, type StartRedisOptions } from './redis-server.js';

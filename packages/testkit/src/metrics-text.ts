@@ -1,3 +1,6 @@
+import { expect } from 'vitest';
+import { request } from './http-client.js';
+
 /** One sample line of the Prometheus text exposition format. */
 export interface MetricSample {
   readonly name: string;
@@ -36,4 +39,22 @@ export function parseMetrics(text: string): ScrapedMetrics {
     samples.push({ name: m[1] as string, labels, value: Number(m[3]) });
   }
   return { types, samples, of: (name) => samples.filter((s) => s.name === name) };
+}
+
+/**
+ * What every example's `/metrics` endpoint must do: scraped `times` times from one address (more
+ * than a free tier's burst) it answers 200 each time (scrapes are never rate limited and carry
+ * no rate-limit headers), in text format 0.0.4, with a `# TYPE` line for each of `names`.
+ * Returns the last scrape, parsed.
+ */
+export async function scrapeMetricsEndpoint(baseUrl: string, names: readonly string[], times = 12): Promise<ScrapedMetrics> {
+  const scrapes = [];
+  for (let i = 0; i < times; i++) scrapes.push(await request(baseUrl, '/metrics'));
+  expect(scrapes.map((s) => s.status)).toEqual(Array(times).fill(200));
+  const scrape = scrapes[scrapes.length - 1] as (typeof scrapes)[number];
+  expect(scrape.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+  expect(scrape.headers['x-ratelimit-limit']).toBeUndefined();
+  const metrics = parseMetrics(scrape.text);
+  for (const name of names) expect(metrics.types.has(name), `# TYPE ${name}`).toBe(true);
+  return metrics;
 }
