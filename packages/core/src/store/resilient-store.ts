@@ -55,6 +55,8 @@ export interface ResilientStoreOptions {
 export type SourcedConsumeResult = ConsumeResult & { readonly source: DecisionSource };
 
 const FALLBACK_LEASE = 'fb:';
+/** What {@link ResilientStore.guarded} returns when the primary gave no answer. */
+const UNANSWERED: unique symbol = Symbol('unanswered');
 /** Denials shorter than this are not worth caching. */
 const MIN_BLOCK_MS = 5;
 
@@ -138,25 +140,10 @@ export class ResilientStore implements RateLimitStore {
 
   /** {@link consume} without the blocked cache: the primary (breaker and timeout permitting), else the degraded path. */
   private async consumeFresh(key: string, policy: BucketPolicy, cost: number): Promise<SourcedConsumeResult> {
-    // During a cold start the degraded path answers, and nothing is held against the primary.
-    const permit = this.primary.isStarting?.() ? null : this.breaker.tryAcquire();
-    if (permit) {
-      const started = this.clock.now();
-      try {
-        const result = await withTimeout(this.primary.consume(key, policy, cost), this.timeoutMs, this.timers);
-        this.breaker.success(permit, this.clock.now() - started);
-        if (!result.allowed) this.rememberBlock(key, policy, cost, result);
-        return { ...result, source: 'primary' };
-      } catch (error) {
-        if (isCallerError(error)) {
-          this.breaker.abandon(permit);
-          throw error;
-        }
-        this.breaker.failure(permit);
-        this.report('consume', error);
-      }
-    }
-    return this.degraded(key, policy, cost);
+    const result = await this.guarded('consume', () => this.primary.consume(key, policy, cost));
+    if (result === UNANSWERED) return this.degraded(key, policy, cost);
+    if (!result.allowed) this.rememberBlock(key, policy, cost, result);
+    return { ...result, source: 'primary' };
   }
 
   /**
@@ -223,22 +210,10 @@ export class ResilientStore implements RateLimitStore {
     leaseMs: number,
     leaseAlways: boolean,
   ): Promise<AdmitResult & { readonly decision: SourcedConsumeResult }> {
-    const permit = this.primary.isStarting?.() ? null : this.breaker.tryAcquire();
-    if (permit) {
-      const started = this.clock.now();
-      try {
-        const result = await withTimeout(combined.call(this.primary, key, policy, cost, leaseKey, limit, leaseMs, leaseAlways), this.timeoutMs, this.timers);
-        this.breaker.success(permit, this.clock.now() - started);
-        if (!result.decision.allowed) this.rememberBlock(key, policy, cost, result.decision);
-        return { decision: { ...result.decision, source: 'primary' }, lease: result.lease };
-      } catch (error) {
-        if (isCallerError(error)) {
-          this.breaker.abandon(permit);
-          throw error;
-        }
-        this.breaker.failure(permit);
-        this.report('consume', error);
-      }
+    const result = await this.guarded('consume', () => combined.call(this.primary, key, policy, cost, leaseKey, limit, leaseMs, leaseAlways));
+    if (result !== UNANSWERED) {
+      if (!result.decision.allowed) this.rememberBlock(key, policy, cost, result.decision);
+      return { decision: { ...result.decision, source: 'primary' }, lease: result.lease };
     }
     const decision = await this.degraded(key, policy, cost);
     const lease = decision.allowed || leaseAlways ? await this.degradedAcquire(leaseKey, limit, leaseMs) : undefined;
@@ -246,23 +221,33 @@ export class ResilientStore implements RateLimitStore {
   }
 
   async acquire(key: string, limit: number, leaseMs: number): Promise<LeaseResult> {
+    const result = await this.guarded('acquire', () => this.primary.acquire(key, limit, leaseMs));
+    return result === UNANSWERED ? this.degradedAcquire(key, limit, leaseMs) : result;
+  }
+
+  /**
+   * One primary call under the breaker and the timeout: its answer, or {@link UNANSWERED} when
+   * the breaker refused the call, the primary is still starting (a cold start holds nothing
+   * against it), or the call failed or timed out (counted and reported). A caller's argument
+   * error is rethrown and not counted.
+   */
+  private async guarded<T>(operation: StoreFailure['operation'], call: () => Promise<T>): Promise<T | typeof UNANSWERED> {
     const permit = this.primary.isStarting?.() ? null : this.breaker.tryAcquire();
-    if (permit) {
-      const started = this.clock.now();
-      try {
-        const result = await withTimeout(this.primary.acquire(key, limit, leaseMs), this.timeoutMs, this.timers);
-        this.breaker.success(permit, this.clock.now() - started);
-        return result;
-      } catch (error) {
-        if (isCallerError(error)) {
-          this.breaker.abandon(permit);
-          throw error;
-        }
-        this.breaker.failure(permit);
-        this.report('acquire', error);
+    if (!permit) return UNANSWERED;
+    const started = this.clock.now();
+    try {
+      const result = await withTimeout(call(), this.timeoutMs, this.timers);
+      this.breaker.success(permit, this.clock.now() - started);
+      return result;
+    } catch (error) {
+      if (isCallerError(error)) {
+        this.breaker.abandon(permit);
+        throw error;
       }
+      this.breaker.failure(permit);
+      this.report(operation, error);
+      return UNANSWERED;
     }
-    return this.degradedAcquire(key, limit, leaseMs);
   }
 
   /** A lease while the primary cannot give one: per the fail mode, from the fallback by default. */
