@@ -183,14 +183,7 @@ describe('concurrency under load', () => {
   });
 
   it('answers a concurrency refusal caused by load with the shed status', async () => {
-    const clock = new FakeClock();
-    const http = createHttpRateLimiter({
-      env: false,
-      clock,
-      timers: new ManualTimers(clock),
-      tiers: { free: { maxConcurrentRequests: 2, requestsPerSecond: 1000, burstSize: 1000 } },
-      load: { signal: () => 1, smoothingMs: 0, floor: 0.5 },
-    });
+    const http = underFullLoad(2);
     const first = await http.handle(request('acme'));
     expect(first.action).toBe('continue');
     const second = await http.handle(request('acme'));
@@ -199,6 +192,18 @@ describe('concurrency under load', () => {
     await http.close();
   });
 });
+
+/** An HTTP limiter at full load (factor 0.5 by the floor), fast rates, `maxConcurrent` slots per tenant. */
+function underFullLoad(maxConcurrent: number) {
+  const clock = new FakeClock();
+  return createHttpRateLimiter({
+    env: false,
+    clock,
+    timers: new ManualTimers(clock),
+    tiers: { free: { maxConcurrentRequests: maxConcurrent, requestsPerSecond: 1000, burstSize: 1000 } },
+    load: { signal: () => 1, smoothingMs: 0, floor: 0.5 },
+  });
+}
 
 function request(tenant: string): HttpRequestInfo<unknown> {
   return { method: 'GET', url: '/x', ip: '203.0.113.7', raw: {}, headers: { 'x-tenant-id': tenant } };
@@ -376,25 +381,12 @@ describe('review regressions', () => {
   });
 
   it('a tenant over its full concurrency limit gets the 429, not a load shed, even under load', async () => {
-    const clock = new FakeClock();
-    const http = createHttpRateLimiter({
-      env: false,
-      clock,
-      timers: new ManualTimers(clock),
-      tiers: { free: { maxConcurrentRequests: 2, requestsPerSecond: 1000, burstSize: 1000 } },
-      load: { signal: () => 1, smoothingMs: 0, floor: 0.5 },
-    });
+    const http = underFullLoad(2);
     const first = await http.handle(request('acme')); // 1 slot under load: taken
     const shed = await http.handle(request('acme'));
     expect(shed).toMatchObject({ action: 'respond', status: 503 });
     // A limit load cannot cut (one slot stays one): a request over it is the ordinary 429.
-    const uncut = createHttpRateLimiter({
-      env: false,
-      clock,
-      timers: new ManualTimers(clock),
-      tiers: { free: { maxConcurrentRequests: 1, requestsPerSecond: 1000, burstSize: 1000 } },
-      load: { signal: () => 1, smoothingMs: 0, floor: 0.5 },
-    });
+    const uncut = underFullLoad(1);
     const a = await uncut.handle(request('acme'));
     const b = await uncut.handle(request('acme'));
     expect(b).toMatchObject({ action: 'respond', status: 429 });
