@@ -1,3 +1,6 @@
+/** Longest delay a Node timer honours (2^31−1 ms, about 24.8 days); longer ones fire after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** Source of wall-clock time in milliseconds. Injected everywhere time matters, so tests control it. */
 export interface Clock {
   now(): number;

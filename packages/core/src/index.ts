@@ -11,6 +11,8 @@ export {
   gcraConsume,
   gcraSnapshot,
   MAX_RATE,
+  MAX_WINDOW_MS,
+  MIN_RATE,
 } from './algorithms/gcra.js';
 export {
   type BreakerPermit,
@@ -20,7 +22,7 @@ export {
   type CircuitState,
   type CircuitStateChange,
 } from './breaker/circuit-breaker.js';
-export { type Clock, systemClock, systemTimers, type Timers, unref } from './clock.js';
+export { type Clock, MAX_TIMER_MS, systemClock, systemTimers, type Timers, unref } from './clock.js';
 export { ENV_PREFIX, ENV_VARS, loadConfigFromEnv, parseTrustProxy, REDIS_URL_VAR, type RateLimitEnvConfig } from './config/env.js';
 export { HTTP_OPTION_KEYS, MANAGER_OPTION_KEYS } from './config/options.js';
 export type {

@@ -12,7 +12,7 @@ import {
 import { AdminHandler } from '../src/admin/admin-handler.js';
 import { FakeClock, recordingLogger, ScriptedStore } from './support.js';
 
-const TOKEN = 'admin-s3cret';
+const TOKEN = 'admin-s3cret-0123456789';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 
 function setup(options: RateLimitOptions = {}) {
@@ -99,8 +99,8 @@ describe('admin auth', () => {
   });
 
   it('takes the token from the environment', async () => {
-    const http = createHttpRateLimiter({ env: { AURUM_API_RATE_LIMIT_ADMIN_TOKEN: 'from-env' }, load: { enabled: false } });
-    const res = await http.handleAdmin({ method: 'GET', path: '/admin/ratelimit/health', headers: { authorization: 'Bearer from-env' } });
+    const http = createHttpRateLimiter({ env: { AURUM_API_RATE_LIMIT_ADMIN_TOKEN: 'from-env-0123456789' }, load: { enabled: false } });
+    const res = await http.handleAdmin({ method: 'GET', path: '/admin/ratelimit/health', headers: { authorization: 'Bearer from-env-0123456789' } });
     expect(res?.status).toBe(200);
   });
 });
@@ -153,12 +153,16 @@ describe('admin routes', () => {
     expect(manager.getTenantOverride('acme')).toEqual({ requestsPerSecond: 2 });
   });
 
-  it.each([undefined, '', 'not json', '[1,2]', [1], 42, null])('PUT /tenants/:id/override answers 400 for body %j', async (body) => {
-    const { call, manager } = setup();
-    const res = await call('PUT', '/tenants/acme/override', { body });
-    expect(res.status).toBe(400);
-    expect(manager.getTenantOverride('acme')).toBeUndefined();
-  });
+  it.each([undefined, '', 'not json', '[1,2]', '"a string"', '42', 'null', Buffer.from('[{"burstSize":3}]'), [1], 42, null])(
+    'PUT /tenants/:id/override answers 400 invalid_request for body %j',
+    async (body) => {
+      const { call, manager } = setup();
+      const res = await call('PUT', '/tenants/acme/override', { body });
+      expect(res.status).toBe(400);
+      expect((res.json.error as Record<string, unknown>).type).toBe('https://aurum.api/errors/invalid_request');
+      expect(manager.getTenantOverride('acme')).toBeUndefined();
+    },
+  );
 
   it('PUT /tenants/:id/override answers 400 invalid_quota listing the issues', async () => {
     const { call } = setup();

@@ -45,7 +45,7 @@ const CASES: Record<string, { good: string; expect: Record<string, unknown>; bad
   [`${P}LEASE_MS`]: { good: '30000', expect: { concurrencyLeaseMs: 30_000 }, bad: 'soon' },
   [`${P}PROBLEM_FORMAT`]: { good: 'rfc9457', expect: { problemFormat: 'rfc9457' }, bad: 'xml' },
   [`${P}REQUEST_ID_HEADER`]: { good: 'X-Correlation-ID', expect: { requestIdHeader: 'X-Correlation-ID' }, bad: 'X Correlation' },
-  [`${P}ADMIN_TOKEN`]: { good: 's3cret-token', expect: { adminToken: 's3cret-token' } },
+  [`${P}ADMIN_TOKEN`]: { good: 's3cret-token-0123456', expect: { adminToken: 's3cret-token-0123456' }, bad: 'abc def-0123456789' },
   [`${P}REDIS_PREFIX`]: { good: 'myapp:rl:', expect: { redisKeyPrefix: 'myapp:rl:' }, bad: 'my{app}' },
   [`${P}FREE_RPS`]: { good: '12.5', expect: { tiers: { free: { requestsPerSecond: 12.5 } } }, bad: '1000001' },
   [`${P}FREE_BURST`]: { good: '25', expect: { tiers: { free: { burstSize: 25 } } }, bad: '2.5' },
@@ -253,7 +253,7 @@ describe('environment defaults as the manager applies them', () => {
       [`${P}DEFAULT_TIER`]: 'basic',
       [`${P}TENANT_HEADERS`]: 'X-Org',
       [`${P}ANONYMOUS`]: 'reject',
-      [`${P}ADMIN_TOKEN`]: 'tok',
+      [`${P}ADMIN_TOKEN`]: 'tok-0123456789abcdef',
     };
     const manager = createRateLimitManager({ env, load: { enabled: false } });
     expect(manager.breaker.failureThreshold).toBe(9);
@@ -263,7 +263,7 @@ describe('environment defaults as the manager applies them', () => {
     const http = createHttpRateLimiter({ env, load: { enabled: false } });
     expect(http.config.tenantHeaders).toEqual(['x-org']);
     expect(http.config.anonymous.mode).toBe('reject');
-    expect(http.config.admin).toMatchObject({ token: 'tok' });
+    expect(http.config.admin).toMatchObject({ token: 'tok-0123456789abcdef' });
   });
 
   it('fails manager creation on a bad environment', () => {

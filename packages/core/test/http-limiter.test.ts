@@ -380,14 +380,47 @@ describe('HttpRateLimiter.handle: hooks, modes and failures', () => {
     expect(o.decision?.metadata.source).toBe('fallback');
   });
 
-  it('lets the request through and logs when something unexpected fails', async () => {
-    const { http, log } = limiter({
-      cost: () => {
+  it('limits with the route cost when the cost hook throws or answers a bad cost, and logs once per interval', async () => {
+    for (const cost of [
+      () => {
         throw new Error('cost hook broke');
       },
+      () => 0,
+      () => 'five' as unknown as number,
+      () => Number.NaN,
+    ]) {
+      const { http, log } = limiter({ cost });
+      const statuses = [];
+      for (let i = 0; i < 11; i++) {
+        const outcome = await http.handle(acme());
+        statuses.push(outcome.action === 'respond' ? outcome.status : 200);
+      }
+      expect(statuses).toEqual([...Array(10).fill(200), 429]);
+      expect(log.lines.filter((l) => l.level === 'error')).toHaveLength(1);
+    }
+  });
+
+  it('limits the request when the skip hook throws', async () => {
+    const { http, log } = limiter({
+      skip: () => {
+        throw new Error('skip hook broke');
+      },
     });
-    expect(await http.handle(acme())).toEqual({ action: 'continue', headers: {} });
+    const outcome = await http.handle(acme());
+    expect(outcome.action === 'continue' && outcome.decision?.metadata.remaining).toBe(9);
     expect(log.lines.some((l) => l.level === 'error')).toBe(true);
+  });
+
+  it('answers 503 when the limiter itself fails, and lets the request through only with failMode open', async () => {
+    const broken = limiter();
+    broken.http.manager.admit = () => Promise.reject(new TypeError('bug'));
+    const outcome = await broken.http.handle(acme());
+    expect(outcome).toMatchObject({ action: 'respond', status: 503, headers: { 'Retry-After': '1' } });
+    expect(broken.log.lines.filter((l) => l.level === 'error')).toHaveLength(1);
+
+    const open = limiter({ failMode: 'open' });
+    open.http.manager.admit = () => Promise.reject(new TypeError('bug'));
+    expect(await open.http.handle(acme())).toEqual({ action: 'continue', headers: {} });
   });
 });
 
@@ -404,7 +437,7 @@ describe('HttpRateLimiter lifecycle', () => {
   });
 
   it('handleAdmin ignores paths outside the admin prefix, and everything when admin is off', async () => {
-    const { http } = limiter({ admin: { token: 't' } });
+    const { http } = limiter({ admin: { token: 'test-admin-token-0123' } });
     expect(await http.handleAdmin({ method: 'GET', path: '/v1/items', headers: {} })).toBeUndefined();
     expect(await http.handleAdmin({ method: 'GET', path: '/admin/ratelimitx', headers: {} })).toBeUndefined();
     const off = limiter({ admin: false }).http;

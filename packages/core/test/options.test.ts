@@ -57,7 +57,7 @@ describe('createRateLimitManager: tiers', () => {
   it('rejects a bad tier quota, naming the field', () => {
     expect(managerIssues({ tiers: { free: { burstSize: 0 } } })).toEqual({ 'tiers.free.burstSize': 'must be a whole number in [1, ∞], got 0' });
     expect(managerIssues({ tiers: { free: { requestsPerSecond: 2_000_000 } } })).toEqual({
-      'tiers.free.requestsPerSecond': 'must be a number > 0 and <= 1000000, got 2000000',
+      'tiers.free.requestsPerSecond': 'must be a number in [0.00001157, 1000000] (one request per day to a million per second), got 2000000',
     });
   });
 
@@ -222,7 +222,7 @@ describe('createRateLimitManager: other options', () => {
   it('puts every issue in the message, one per line', () => {
     const error = thrown(() => createRateLimitManager({ ...base, failMode: 'x' as 'open', fallbackShare: 0 })) as RateLimitConfigError;
     expect(error.message).toBe(
-      'Invalid rate limit configuration:\n  - failMode: must be one of fallback, open, closed, got "x"\n  - fallbackShare: must be a whole number in [1, ∞], got 0',
+      'Invalid rate limit configuration:\n  - failMode: must be one of fallback, open, closed, got "x"\n  - fallbackShare: must be a whole number in [1, 10000], got 0',
     );
     expect(error.docs).toMatch(/#err-aurum-config$/);
   });
@@ -250,7 +250,7 @@ describe('code options override the environment', () => {
     [`${P}TRUST_PROXY`]: 'true',
     [`${P}PROBLEM_FORMAT`]: 'rfc9457',
     [`${P}REQUEST_ID_HEADER`]: 'X-Trace',
-    [`${P}ADMIN_TOKEN`]: 'from-env',
+    [`${P}ADMIN_TOKEN`]: 'from-env-0123456789',
   };
 
   it('for manager options, field by field', () => {
@@ -299,14 +299,14 @@ describe('code options override the environment', () => {
       trustProxy: false,
       problemFormat: 'aurum',
       requestIdHeader: 'X-Request-ID',
-      admin: { token: 'from-code' },
+      admin: { token: 'from-code-0123456789' },
     });
     expect(h.config.tenantHeaders).toEqual(['x-tenant']);
     expect(h.config.anonymous.mode).toBe('shared');
     expect(h.config.trustProxy).toBe(false);
     expect(h.config.problemFormat).toBe('aurum');
     expect(h.config.requestIdHeader).toBe('x-request-id');
-    expect(h.config.admin).toMatchObject({ token: 'from-code' });
+    expect(h.config.admin).toMatchObject({ token: 'from-code-0123456789' });
     const fromEnv = createHttpRateLimiter({ env, load: { enabled: false } });
     expect(fromEnv.config.problemFormat).toBe('rfc9457');
     expect(fromEnv.config.trustProxy).toBe(true);

@@ -172,16 +172,32 @@ describe('ResilientStore with a failing primary', () => {
     expect(store.breaker.consecutiveFailures).toBe(2);
   });
 
-  it('rethrows InvalidArgumentError from the primary without counting it', async () => {
+  it('decides from the fallback when the primary refuses a call as invalid, reporting it without counting it against the primary', async () => {
     const { store, primary, failures, fallback } = setup();
-    primary.throwError = new InvalidArgumentError('cost must be a whole number >= 1, got 0');
-    for (let i = 0; i < 5; i++) expect(await rejected(store.consume('{t}:b', FREE, 1))).toBeInstanceOf(InvalidArgumentError);
-    expect(await rejected(store.acquire('{t}:c', 1, 1000))).toBeInstanceOf(InvalidArgumentError);
+    primary.throwError = new InvalidArgumentError('leaseMs must be a whole number >= 1, got 1500.5');
+    // An error from the store is never an allow: the fallback decides (and limits).
+    const answers = [];
+    for (let i = 0; i < 12; i++) answers.push(await store.consume('{t}:b', FREE, 1));
+    expect(answers.map((r) => r.source)).toEqual(Array(12).fill('fallback'));
+    expect(answers.filter((r) => r.allowed)).toHaveLength(10);
+    expect((await store.acquire('{t}:c', 1, 1000)).leaseId).toMatch(/^fb:/);
     expect(store.breaker.state).toBe('closed');
     expect(store.breaker.consecutiveFailures).toBe(0);
     expect(store.breaker.totalFailures).toBe(0);
-    expect(failures).toHaveLength(0);
-    expect((await fallback.inspect('{t}:b', FREE)).remaining).toBe(10);
+    expect(failures).toHaveLength(13);
+    expect((await fallback.inspect('{t}:b', FREE)).remaining).toBe(0);
+  });
+
+  it('logs a failing primary once per interval, not once per request', async () => {
+    const { store, primary, log, clock } = setup({ breaker: { failureThreshold: 1000, resetTimeoutMs: 1000 } });
+    primary.mode = 'fail';
+    for (let i = 0; i < 50; i++) await store.consume('{t}:b', FREE, 1);
+    const lines = () => log.lines.filter((l) => l.msg?.startsWith('rate limit store call failed'));
+    expect(lines()).toHaveLength(1);
+    clock.advance(10_000);
+    await store.consume('{t}:b', FREE, 1);
+    expect(lines()).toHaveLength(2);
+    expect(lines()[1]?.obj).toMatchObject({ suppressed: 49 });
   });
 
   it('an InvalidArgumentError during a probe does not use up the probe', async () => {
@@ -191,7 +207,7 @@ describe('ResilientStore with a failing primary', () => {
     clock.advance(1000);
     primary.mode = 'ok';
     primary.throwError = new InvalidArgumentError('bad cost');
-    expect(await rejected(store.consume('{t}:b', FREE, 1))).toBeInstanceOf(InvalidArgumentError);
+    expect((await store.consume('{t}:b', FREE, 1)).source).toBe('fallback');
     primary.throwError = undefined;
     const r = await store.consume('{t}:b', FREE, 1);
     expect(r.source).toBe('primary');
@@ -545,6 +561,29 @@ describe('ResilientStore during a cold start', () => {
     expect((await store.consume('{t}:b', FREE, 1)).source).toBe('primary');
   });
 
+  it('waits for a first connection made within the store timeout and decides on the primary', async () => {
+    const { store, primary, failures } = setup({ timeoutMs: 1000 });
+    const connect = primary.coldStart();
+    setTimeout(connect, 20);
+    const pending = [store.consume('{t}:b', FREE, 1), store.consume('{t}:b', FREE, 1)];
+    const answers = await Promise.all(pending);
+    expect(answers.map((r) => r.source)).toEqual(['primary', 'primary']);
+    expect(primary.calls.consume).toBe(2);
+    expect(failures).toHaveLength(0);
+  });
+
+  it('falls back, uncounted, when the first connection takes longer than the store timeout', async () => {
+    const { store, primary, failures } = setup({ timeoutMs: 30 });
+    primary.coldStart();
+    const { value, ms } = await timed(() => store.consume('{t}:b', FREE, 1));
+    expect(value.source).toBe('fallback');
+    expect(ms).toBeGreaterThanOrEqual(25);
+    expect(ms).toBeLessThan(30 + MARGIN);
+    expect(primary.calls.consume).toBeUndefined();
+    expect(store.breaker.totalFailures).toBe(0);
+    expect(failures).toHaveLength(0);
+  });
+
   it('respects failMode while starting', async () => {
     const { store, primary } = setup({ failMode: 'closed' });
     primary.starting = true;
@@ -581,10 +620,10 @@ describe('ResilientStore.consumeLocal (the synchronous degraded path)', () => {
     expect(store.breaker.state).toBe('half_open');
   });
 
-  it('answers while the first connection is being made, without counting a failure', () => {
+  it('leaves a cold start to consume(), which waits for the first connection', () => {
     const { store, primary } = setup();
-    primary.starting = true;
-    expect(store.consumeLocal('{t}:b', FREE, 1)).toMatchObject({ allowed: true, source: 'fallback' });
+    primary.coldStart();
+    expect(store.consumeLocal('{t}:b', FREE, 1)).toBeUndefined();
     expect(store.breaker.totalFailures).toBe(0);
   });
 

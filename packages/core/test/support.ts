@@ -82,6 +82,8 @@ export class ScriptedStore implements RateLimitStore {
   readonly inner: MemoryStore;
   /** While true, `isStarting()` says the first connection is still being made. */
   starting = false;
+  /** Set to offer `whenConnected()` (as a Redis store does); `connect()` ends the start-up. */
+  whenConnected?: () => Promise<void>;
   fleet: FleetSync | undefined;
 
   constructor(clock: Clock) {
@@ -126,6 +128,20 @@ export class ScriptedStore implements RateLimitStore {
   }
   isStarting(): boolean {
     return this.starting;
+  }
+
+  /** Starts a cold start: `isStarting()` is true and `whenConnected()` pends until the returned `connect()`. */
+  coldStart(): () => void {
+    this.starting = true;
+    let resolve = () => {};
+    const connected = new Promise<void>((r) => {
+      resolve = r;
+    });
+    this.whenConnected = () => connected;
+    return () => {
+      this.starting = false;
+      resolve();
+    };
   }
 }
 

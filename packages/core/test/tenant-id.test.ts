@@ -36,7 +36,7 @@ describe('tenant id validation', () => {
     ['acme*', `must match ${String(DEFAULT_TENANT_ID_PATTERN)}`],
     ['-acme', `must match ${String(DEFAULT_TENANT_ID_PATTERN)}`],
     ['.hidden', `must match ${String(DEFAULT_TENANT_ID_PATTERN)}`],
-    ['~anon:ip:1.2.3.4', `must match ${String(DEFAULT_TENANT_ID_PATTERN)}`],
+    ['~anon:ip:1.2.3.4', 'must not start with ~'],
     [42, 'must be a string'],
     [undefined, 'must be a string'],
   ])('refuses %j: %s', (id, reason) => {

@@ -98,6 +98,11 @@ export class RedisStore implements RateLimitStore {
     return this.watch.starting;
   }
 
+  /** Resolves once the first connection is made; rejects when it fails first. */
+  whenConnected(): Promise<void> {
+    return this.watch.firstConnection;
+  }
+
   async consume(key: string, policy: BucketPolicy, cost: number): Promise<ConsumeResult> {
     assertValidRequest(policy, cost);
     const reply = (await SCRIPTS.consume.run(this.client, [this.keyPrefix + key], [emissionIntervalUs(policy.rate), policy.burst, cost, this.now()])) as [

@@ -164,16 +164,18 @@ export class AdminHandler {
 
 const INVALID = Symbol('invalid');
 
+/** The body as a JSON object, or {@link INVALID}: a JSON array, string or number is not a quota (400 invalid_request). */
 function parseBody(body: unknown): unknown {
   if (body === undefined || body === null || body === '') return INVALID;
+  let value = body;
   if (typeof body === 'string' || body instanceof Uint8Array) {
     try {
-      return JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
+      value = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
     } catch {
       return INVALID;
     }
   }
-  return typeof body === 'object' && !Array.isArray(body) ? body : INVALID;
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : INVALID;
 }
 
 function decode(segment: string | undefined): string {

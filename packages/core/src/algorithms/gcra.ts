@@ -36,6 +36,38 @@ export interface ConsumeResult {
 /** The most a bucket can refill per second; beyond it the 1 µs resolution would round the rate. */
 export const MAX_RATE = 1_000_000;
 
+/** The least a bucket can refill per second: one token per day. */
+export const MIN_RATE = 1 / 86_400;
+
+/**
+ * The longest refill window (`burst / rate`) a bucket may have: 30 days. It keeps every stored
+ * time (`now + window`, in µs) an exact integer in a double for decades, and every TTL and
+ * `Retry-After` a finite whole number Redis and HTTP accept.
+ */
+export const MAX_WINDOW_MS = 30 * 86_400_000;
+
+/** Why `policy` is outside the algorithm's domain, or `undefined` when it is inside. */
+export function policyProblem(rate: unknown, burst: unknown): string | undefined {
+  if (!(typeof rate === 'number' && rate >= MIN_RATE && rate <= MAX_RATE))
+    return `rate must be a number in [${MIN_RATE}, ${MAX_RATE}] (one per day to a million per second), got ${String(rate)}`;
+  if (!(Number.isSafeInteger(burst) && (burst as number) >= 1)) return `burst must be a whole number >= 1, got ${String(burst)}`;
+  if (emissionIntervalUs(rate) * (burst as number) > MAX_WINDOW_MS * 1000)
+    return `burst / rate (the refill window) must be at most 30 days, got ${String(burst)} / ${String(rate)}`;
+  return undefined;
+}
+
+/**
+ * The nearest policy inside the domain: rate raised to {@link MIN_RATE}, burst cut to the
+ * {@link MAX_WINDOW_MS} window. Validated configuration never needs it; it guards policies derived
+ * at run time (load factors, the fallback's share) so that no combination can leave the domain.
+ */
+export function clampPolicy(rate: number, burst: number): BucketPolicy {
+  // NaN fails the comparison and becomes MIN_RATE: the conservative end.
+  const r = rate >= MIN_RATE ? Math.min(rate, MAX_RATE) : MIN_RATE;
+  const maxBurst = Math.max(1, Math.floor((MAX_WINDOW_MS * 1000) / emissionIntervalUs(r)));
+  return { rate: r, burst: Math.min(burst, maxBurst) };
+}
+
 /** Microseconds per token, rounded up so the effective rate never exceeds the configured one. */
 export function emissionIntervalUs(rate: number): number {
   return Math.ceil(1e6 / rate);
@@ -43,13 +75,8 @@ export function emissionIntervalUs(rate: number): number {
 
 /** Throws {@link InvalidArgumentError} unless the policy and cost are in the algorithm's domain. */
 export function assertValidRequest(policy: BucketPolicy, cost: number): void {
-  const { rate, burst } = policy;
-  if (!(typeof rate === 'number' && rate > 0 && rate <= MAX_RATE)) {
-    throw new InvalidArgumentError(`rate must be a number in (0, ${MAX_RATE}], got ${String(rate)}`);
-  }
-  if (!(Number.isSafeInteger(burst) && burst >= 1)) {
-    throw new InvalidArgumentError(`burst must be a whole number >= 1, got ${String(burst)}`);
-  }
+  const problem = policyProblem(policy.rate, policy.burst);
+  if (problem !== undefined) throw new InvalidArgumentError(problem);
   if (!(Number.isSafeInteger(cost) && cost >= 1)) {
     throw new InvalidArgumentError(`cost must be a whole number >= 1, got ${String(cost)}`);
   }

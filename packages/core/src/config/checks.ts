@@ -1,6 +1,7 @@
 import type { ConfigIssue } from '../errors.js';
-import { MAX_RATE } from '../algorithms/gcra.js';
-import { TIERS, type TenantQuotaConfig, isTier } from '../tiers.js';
+import { MAX_RATE, MAX_WINDOW_MS, MIN_RATE, policyProblem } from '../algorithms/gcra.js';
+import { MAX_TIMER_MS } from '../clock.js';
+import { TIERS, type TenantQuotaConfig, type Tier, isTier } from '../tiers.js';
 
 /** Collects configuration problems so they can be reported together. */
 export class Issues {
@@ -30,6 +31,39 @@ export function checkWhole(issues: Issues, key: string, v: unknown, min = 1, max
 export function checkPositive(issues: Issues, key: string, v: unknown, max = Number.POSITIVE_INFINITY): void {
   if (v === undefined) return;
   issues.check(isPositive(v) && v <= max, key, `must be a number > 0${Number.isFinite(max) ? ` and <= ${max}` : ''}, got ${show(v)}`);
+}
+
+/**
+ * A duration in whole milliseconds that a timer (or a Redis TTL) will honour: Node turns any
+ * delay above 2^31−1 ms into 1 ms, which would make a timeout fire at once.
+ */
+export function checkTimerMs(issues: Issues, key: string, v: unknown, min = 1): void {
+  checkWhole(issues, key, v, min, MAX_TIMER_MS);
+}
+
+/** A refill rate one store can execute: one token per day up to a million per second. */
+export function checkRate(issues: Issues, key: string, v: unknown): void {
+  if (v === undefined) return;
+  issues.check(
+    typeof v === 'number' && v >= MIN_RATE && v <= MAX_RATE,
+    key,
+    `must be a number in [${MIN_RATE.toPrecision(4)}, ${MAX_RATE}] (one request per day to a million per second), got ${show(v)}`,
+  );
+}
+
+/**
+ * A complete quota's rate and burst together: the refill window burst / rate must fit the GCRA
+ * domain. `note` says where a value came from when it is not obvious.
+ */
+export function checkWindow(issues: Issues, key: string, quota: { requestsPerSecond?: unknown; burstSize?: unknown }, note = ''): boolean {
+  const { requestsPerSecond: rate, burstSize: burst } = quota;
+  if (typeof rate !== 'number' || !Number.isSafeInteger(burst)) return true; // reported field by field
+  if (rate < MIN_RATE || rate > MAX_RATE || (burst as number) < 1) return true;
+  return issues.check(
+    policyProblem(rate, burst) === undefined,
+    key,
+    `burstSize / requestsPerSecond (the refill window) must be at most ${MAX_WINDOW_MS / 86_400_000} days, got ${show(burst)} / ${show(rate)}${note}`,
+  );
 }
 
 export function checkBoolean(issues: Issues, key: string, v: unknown): void {
@@ -65,15 +99,23 @@ export function checkKnownKeys(issues: Issues, prefix: string, obj: Record<strin
   }
 }
 
+/** Most concurrent requests a quota may allow (a lease set this large is already unusual). */
+export const MAX_CONCURRENCY = 1_000_000_000;
+/** Most instances the fallback can split a quota between. */
+export const MAX_FALLBACK_SHARE = 10_000;
+/** Largest priority boost (the load factor is raised to 1/boost). */
+export const MAX_PRIORITY_BOOST = 1000;
+
 /** Validates a (partial) quota: every present field in its domain, no unknown fields. */
 export function checkQuota(issues: Issues, prefix: string, quota: unknown, extra: readonly string[] = []): void {
   if (!issues.check(isPlainObject(quota), prefix, 'must be an object')) return;
   const q = quota as Partial<TenantQuotaConfig> & Record<string, unknown>;
   checkKnownKeys(issues, prefix, q, ['requestsPerSecond', 'burstSize', 'maxConcurrentRequests', 'priorityBoost', ...extra]);
-  checkPositive(issues, `${prefix}.requestsPerSecond`, q.requestsPerSecond, MAX_RATE);
+  checkRate(issues, `${prefix}.requestsPerSecond`, q.requestsPerSecond);
   checkWhole(issues, `${prefix}.burstSize`, q.burstSize);
-  checkWhole(issues, `${prefix}.maxConcurrentRequests`, q.maxConcurrentRequests);
-  checkPositive(issues, `${prefix}.priorityBoost`, q.priorityBoost);
+  checkWhole(issues, `${prefix}.maxConcurrentRequests`, q.maxConcurrentRequests, 1, MAX_CONCURRENCY);
+  checkPositive(issues, `${prefix}.priorityBoost`, q.priorityBoost, MAX_PRIORITY_BOOST);
+  checkWindow(issues, prefix, q);
 }
 
 /** The entry of `candidates` within edit distance 2 of `word`, if any. */
@@ -100,4 +142,20 @@ function editDistance(a: string, b: string): number {
     prev = row;
   }
   return prev[b.length] as number;
+}
+
+/**
+ * An override's rate and burst against every tier it may apply to (its pinned tier, else all):
+ * an override that sets only the rate inherits the burst of whatever tier the tenant resolves to.
+ */
+export function checkOverrideWindow(issues: Issues, key: string, override: Record<string, unknown>, tiers: Readonly<Record<Tier, TenantQuotaConfig>>): void {
+  const pinned = isTier(override.tier);
+  for (const tier of pinned ? [override.tier as Tier] : TIERS) {
+    const inherited = override.burstSize === undefined ? 'burstSize' : 'requestsPerSecond';
+    const note =
+      pinned || (override.burstSize !== undefined && override.requestsPerSecond !== undefined)
+        ? ''
+        : ` (with the ${tier} tier's ${inherited}; set both, or pin a tier)`;
+    if (!checkWindow(issues, key, { ...tiers[tier], ...override }, note)) return;
+  }
 }

@@ -1,11 +1,13 @@
-import { MAX_RATE } from '../algorithms/gcra.js';
+import { MAX_RATE, MIN_RATE, policyProblem } from '../algorithms/gcra.js';
+import { MAX_TIMER_MS } from '../clock.js';
 import { RateLimitConfigError } from '../errors.js';
 import type { FailMode } from '../store/resilient-store.js';
 import type { TrustProxy } from '../tenant/client-address.js';
 import { parseCidr } from '../tenant/ip.js';
 import type { TierRule } from '../tenant/tier-resolver.js';
 import { TIERS, type TenantQuotaConfig, type Tier, isTier } from '../tiers.js';
-import { closest, Issues } from './checks.js';
+import { closest, Issues, MAX_CONCURRENCY, MAX_FALLBACK_SHARE, MAX_PRIORITY_BOOST } from './checks.js';
+import { adminTokenProblem } from './admin-token.js';
 import type {
   AnonymousMode,
   AnonymousPolicy,
@@ -111,6 +113,10 @@ export function loadConfigFromEnv(env: Record<string, string | undefined> = proc
   // Finite: the pattern admits "1e999", which parses to Infinity (a timer of Infinity ms fires at once).
   const positive = (name: string, max = Number.POSITIVE_INFINITY) =>
     num(name, (n) => Number.isFinite(n) && n > 0 && n <= max, Number.isFinite(max) ? `a number in (0, ${max}]` : 'a finite number > 0');
+  const rate = (name: string) =>
+    num(name, (n) => n >= MIN_RATE && n <= MAX_RATE, `a number in [${MIN_RATE.toPrecision(4)}, ${MAX_RATE}] (one request per day to a million per second)`);
+  // Whole milliseconds a Node timer honours: longer delays would fire after 1 ms.
+  const timerMs = (name: string, min = 1) => whole(name, min, MAX_TIMER_MS);
   const oneOf = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
     const v = get(name)?.toLowerCase();
     if (v === undefined) return undefined;
@@ -161,10 +167,12 @@ export function loadConfigFromEnv(env: Record<string, string | undefined> = proc
   for (const tier of TIERS) {
     const T = `${P}${tier.toUpperCase()}_`;
     const q: Partial<TenantQuotaConfig> = {};
-    const rps = positive(`${T}RPS`, MAX_RATE);
+    const rps = rate(`${T}RPS`);
     const burst = whole(`${T}BURST`, 1);
-    const conc = whole(`${T}MAX_CONCURRENT`, 1);
-    const prio = positive(`${T}PRIORITY`);
+    const conc = whole(`${T}MAX_CONCURRENT`, 1, MAX_CONCURRENCY);
+    const prio = positive(`${T}PRIORITY`, MAX_PRIORITY_BOOST);
+    if (rps !== undefined && burst !== undefined && policyProblem(rps, burst) !== undefined)
+      issues.add(`${T}BURST`, `with ${T}RPS=${rps}, the refill window (burst / rate) must be at most 30 days, got ${burst} / ${rps}`);
     if (rps !== undefined) q.requestsPerSecond = rps;
     if (burst !== undefined) q.burstSize = burst;
     if (conc !== undefined) q.maxConcurrentRequests = conc;
@@ -221,20 +229,23 @@ export function loadConfigFromEnv(env: Record<string, string | undefined> = proc
 
   const shadow = bool(`${P}SHADOW`);
   if (shadow !== undefined) out.shadow = shadow;
-  const timeout = positive(`${P}STORE_TIMEOUT_MS`);
+  const timeout = timerMs(`${P}STORE_TIMEOUT_MS`);
   if (timeout !== undefined) out.storeTimeoutMs = timeout;
   const failMode = oneOf<FailMode>(`${P}FAIL_MODE`, ['fallback', 'open', 'closed']);
   if (failMode) out.failMode = failMode;
-  const share = whole(`${P}FALLBACK_SHARE`, 1);
+  const share = whole(`${P}FALLBACK_SHARE`, 1, MAX_FALLBACK_SHARE);
   if (share !== undefined) out.fallbackShare = share;
-  const lease = positive(`${P}LEASE_MS`);
+  const lease = timerMs(`${P}LEASE_MS`);
   if (lease !== undefined) out.concurrencyLeaseMs = lease;
   const format = oneOf<ProblemFormat>(`${P}PROBLEM_FORMAT`, ['aurum', 'rfc9457']);
   if (format) out.problemFormat = format;
   const requestId = get(`${P}REQUEST_ID_HEADER`);
   if (requestId !== undefined && issues.check(HEADER_NAME.test(requestId), `${P}REQUEST_ID_HEADER`, 'must be a header name')) out.requestIdHeader = requestId;
   const token = get(`${P}ADMIN_TOKEN`);
-  if (token !== undefined) out.adminToken = token;
+  if (token !== undefined) {
+    const problem = adminTokenProblem(token);
+    if (issues.check(problem === undefined, `${P}ADMIN_TOKEN`, `${problem}`)) out.adminToken = token;
+  }
   const prefix = get(`${P}REDIS_PREFIX`);
   if (prefix !== undefined && issues.check(!/[{}\s]/.test(prefix), `${P}REDIS_PREFIX`, 'must not contain braces or whitespace')) out.redisKeyPrefix = prefix;
 
@@ -262,11 +273,11 @@ export function loadConfigFromEnv(env: Record<string, string | undefined> = proc
   }
   const capacity = whole(`${P}LOAD_IN_FLIGHT_CAPACITY`, 1);
   if (capacity !== undefined) load.inFlightCapacity = capacity;
-  const ceiling = positive(`${P}LOAD_DELAY_CEILING_MS`);
+  const ceiling = positive(`${P}LOAD_DELAY_CEILING_MS`, MAX_TIMER_MS);
   if (ceiling !== undefined) load.delayCeilingMs = ceiling;
-  const interval = positive(`${P}LOAD_SAMPLE_INTERVAL_MS`);
+  const interval = timerMs(`${P}LOAD_SAMPLE_INTERVAL_MS`);
   if (interval !== undefined) load.sampleIntervalMs = interval;
-  const smoothing = num(`${P}LOAD_SMOOTHING_MS`, (n) => n >= 0, 'a number >= 0');
+  const smoothing = num(`${P}LOAD_SMOOTHING_MS`, (n) => n >= 0 && n <= MAX_TIMER_MS, `a number in [0, ${MAX_TIMER_MS}]`);
   if (smoothing !== undefined) load.smoothingMs = smoothing;
   const loadFleet = bool(`${P}LOAD_FLEET`);
   if (loadFleet !== undefined) load.fleet = loadFleet;

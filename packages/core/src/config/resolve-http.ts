@@ -5,6 +5,7 @@ import { type Cidr, parseCidr } from '../tenant/ip.js';
 import type { Tier } from '../tiers.js';
 import { checkBoolean, checkFunction, checkKnownKeys, checkOneOf, checkTier, checkWhole, Issues, isPlainObject } from './checks.js';
 import type { RateLimitEnvConfig } from './env.js';
+import { adminTokenProblem } from './admin-token.js';
 import type { AdminOptions, AnonymousMode, ProblemFormat, RateLimitHttpOptions } from './options.js';
 
 /** HTTP options after env merge, defaults and validation. */
@@ -83,8 +84,10 @@ export function resolveHttpConfig<Req>(o: RateLimitHttpOptions<Req>, env: RateLi
         'admin.prefix',
         `must be a path like /admin/ratelimit, got ${String(prefix)}`,
       );
-    if (token !== undefined)
-      issues.check(typeof token === 'string' && token.length > 0 && !/\s/.test(token), 'admin.token', 'must be a non-empty string without whitespace');
+    if (token !== undefined) {
+      const problem = adminTokenProblem(token);
+      issues.check(problem === undefined, 'admin.token', `${problem}`);
+    }
     checkFunction(issues, 'admin.authorize', authorize);
     admin = {
       prefix: prefix ?? '/admin/ratelimit',

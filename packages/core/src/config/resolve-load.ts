@@ -1,6 +1,7 @@
 import type { RateLimitStore } from '../store/types.js';
 import { TIERS, type Tier } from '../tiers.js';
-import { checkBoolean, checkKnownKeys, checkPositive, checkWhole, type Issues, isPlainObject } from './checks.js';
+import { MAX_TIMER_MS } from '../clock.js';
+import { checkBoolean, checkKnownKeys, checkPositive, checkTimerMs, checkWhole, type Issues, isPlainObject } from './checks.js';
 import type { RateLimitEnvConfig } from './env.js';
 import type { AdaptiveConcurrencyOptions, BuiltinLoadSignal, LoadOptions } from './options.js';
 
@@ -58,7 +59,7 @@ export function resolveLoad(issues: Issues, load: LoadOptions | undefined, env: 
         `must be a non-empty list of ${BUILTIN_SIGNALS.join(', ')} or functions`,
       );
     }
-    checkPositive(issues, 'load.delayCeilingMs', load.delayCeilingMs);
+    checkPositive(issues, 'load.delayCeilingMs', load.delayCeilingMs, MAX_TIMER_MS);
     checkWhole(issues, 'load.inFlightCapacity', load.inFlightCapacity);
     if (load.threshold !== undefined)
       issues.check(
@@ -68,12 +69,12 @@ export function resolveLoad(issues: Issues, load: LoadOptions | undefined, env: 
       );
     checkPositive(issues, 'load.minFactor', load.minFactor, 1);
     if (load.floor !== undefined) checkFloor(issues, load.floor);
-    checkPositive(issues, 'load.sampleIntervalMs', load.sampleIntervalMs);
+    checkTimerMs(issues, 'load.sampleIntervalMs', load.sampleIntervalMs);
     if (load.smoothingMs !== undefined)
       issues.check(
-        typeof load.smoothingMs === 'number' && Number.isFinite(load.smoothingMs) && load.smoothingMs >= 0,
+        typeof load.smoothingMs === 'number' && load.smoothingMs >= 0 && load.smoothingMs <= MAX_TIMER_MS,
         'load.smoothingMs',
-        `must be a number >= 0, got ${String(load.smoothingMs)}`,
+        `must be a number in [0, ${MAX_TIMER_MS}], got ${String(load.smoothingMs)}`,
       );
     checkBoolean(issues, 'load.fleet', load.fleet);
     if (load.shedStatus !== undefined)
@@ -151,7 +152,7 @@ function checkAdaptive(issues: Issues, adaptive: unknown): void {
   checkWhole(issues, `${key}.initialLimit`, a.initialLimit);
   checkWhole(issues, `${key}.minLimit`, a.minLimit);
   checkWhole(issues, `${key}.maxLimit`, a.maxLimit);
-  checkPositive(issues, `${key}.targetLatencyMs`, a.targetLatencyMs);
+  checkPositive(issues, `${key}.targetLatencyMs`, a.targetLatencyMs, MAX_TIMER_MS);
   if (a.backoff !== undefined)
     issues.check(typeof a.backoff === 'number' && a.backoff > 0 && a.backoff < 1, `${key}.backoff`, `must be a number in (0, 1), got ${String(a.backoff)}`);
   const min = a.minLimit ?? ADAPTIVE_DEFAULTS.minLimit;

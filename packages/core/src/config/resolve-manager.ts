@@ -9,7 +9,21 @@ import type { RateLimitStore } from '../store/types.js';
 import { tenantIdProblem, type TenantIdRules } from '../tenant/tenant-id.js';
 import type { ResolveTier, TierRule } from '../tenant/tier-resolver.js';
 import { DEFAULT_TIER_QUOTAS, TIERS, type TenantOverride, type TenantQuotaConfig, type Tier, isTier } from '../tiers.js';
-import { checkBoolean, checkFunction, checkKnownKeys, checkOneOf, checkPositive, checkQuota, checkTier, checkWhole, Issues, isPlainObject } from './checks.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkKnownKeys,
+  checkOneOf,
+  checkOverrideWindow,
+  checkQuota,
+  checkTier,
+  checkTimerMs,
+  checkWhole,
+  checkWindow,
+  Issues,
+  isPlainObject,
+  MAX_FALLBACK_SHARE,
+} from './checks.js';
 import { loadConfigFromEnv, type RateLimitEnvConfig } from './env.js';
 import { type ResolvedLoadConfig, resolveLoad } from './resolve-load.js';
 import { HTTP_OPTION_KEYS, MANAGER_OPTION_KEYS, type RateLimitManagerOptions } from './options.js';
@@ -68,7 +82,12 @@ export function resolveManagerConfig(options: RateLimitManagerOptions = {}, extr
     checkKnownKeys(issues, 'tiers', o.tiers as Record<string, unknown>, TIERS);
     for (const tier of TIERS) if (o.tiers[tier] !== undefined) checkQuota(issues, `tiers.${tier}`, o.tiers[tier]);
   }
-  for (const tier of TIERS) tiers[tier] = { ...DEFAULT_TIER_QUOTAS[tier], ...env.tiers?.[tier], ...(isPlainObject(o.tiers) ? o.tiers[tier] : undefined) };
+  for (const tier of TIERS) {
+    tiers[tier] = { ...DEFAULT_TIER_QUOTAS[tier], ...env.tiers?.[tier], ...(isPlainObject(o.tiers) ? o.tiers[tier] : undefined) };
+    // Rate and burst may come from different places (env and options): check them together,
+    // unless the tier's own options were already reported.
+    if (!issues.list.some((i) => i.key === `tiers.${tier}` || i.key.startsWith(`tiers.${tier}.`))) checkWindow(issues, `tiers.${tier}`, tiers[tier]);
+  }
 
   checkTier(issues, 'defaultTier', o.defaultTier);
   const overrides: Record<string, TenantOverride> = {};
@@ -77,7 +96,10 @@ export function resolveManagerConfig(options: RateLimitManagerOptions = {}, extr
       const problem = tenantIdProblem(id, o.tenantIdRules);
       issues.check(problem === undefined, `overrides.${id}`, `tenant id ${problem}`);
       checkQuota(issues, `overrides.${id}`, quota, ['tier']);
-      if (isPlainObject(quota)) checkTier(issues, `overrides.${id}.tier`, quota.tier);
+      if (isPlainObject(quota)) {
+        checkTier(issues, `overrides.${id}.tier`, quota.tier);
+        checkOverrideWindow(issues, `overrides.${id}`, quota, tiers);
+      }
       overrides[id] = { ...quota };
     }
   }
@@ -99,8 +121,8 @@ export function resolveManagerConfig(options: RateLimitManagerOptions = {}, extr
   checkFunction(issues, 'resolveTier', o.resolveTier);
   if (o.tierCache !== undefined && issues.check(isPlainObject(o.tierCache), 'tierCache', 'must be an object')) {
     checkKnownKeys(issues, 'tierCache', o.tierCache, ['max', 'ttlMs']);
-    checkWhole(issues, 'tierCache.max', o.tierCache.max);
-    checkPositive(issues, 'tierCache.ttlMs', o.tierCache.ttlMs);
+    checkWhole(issues, 'tierCache.max', o.tierCache.max, 1, 100_000_000);
+    checkTimerMs(issues, 'tierCache.ttlMs', o.tierCache.ttlMs);
   }
 
   const routes = o.routes ?? [];
@@ -120,18 +142,18 @@ export function resolveManagerConfig(options: RateLimitManagerOptions = {}, extr
     ]);
     checkBreakerOptions(o.circuitBreaker, 'circuitBreaker', issues.list);
   }
-  checkPositive(issues, 'storeTimeoutMs', o.storeTimeoutMs);
+  checkTimerMs(issues, 'storeTimeoutMs', o.storeTimeoutMs);
   checkOneOf(issues, 'failMode', o.failMode, ['fallback', 'open', 'closed']);
-  checkWhole(issues, 'fallbackShare', o.fallbackShare);
+  checkWhole(issues, 'fallbackShare', o.fallbackShare, 1, MAX_FALLBACK_SHARE);
   checkBoolean(issues, 'blockedCache', o.blockedCache);
   const load = resolveLoad(issues, o.load, env, o.store);
-  checkPositive(issues, 'concurrencyLeaseMs', o.concurrencyLeaseMs);
+  checkTimerMs(issues, 'concurrencyLeaseMs', o.concurrencyLeaseMs);
   if (o.tenantIdRules !== undefined && issues.check(isPlainObject(o.tenantIdRules), 'tenantIdRules', 'must be an object')) {
     checkKnownKeys(issues, 'tenantIdRules', o.tenantIdRules as Record<string, unknown>, ['maxLength', 'pattern']);
     checkWhole(issues, 'tenantIdRules.maxLength', o.tenantIdRules.maxLength, 1, 1024);
     issues.check(o.tenantIdRules.pattern === undefined || o.tenantIdRules.pattern instanceof RegExp, 'tenantIdRules.pattern', 'must be a RegExp');
   }
-  checkWhole(issues, 'maxTrackedTenants', o.maxTrackedTenants);
+  checkWhole(issues, 'maxTrackedTenants', o.maxTrackedTenants, 1, 100_000_000);
   if (o.observer !== undefined) issues.check(isPlainObject(o.observer), 'observer', 'must be an object of hooks');
   if (o.logger !== undefined) {
     issues.check(

@@ -5,6 +5,7 @@ import { HTTP_OPTION_KEYS, MANAGER_OPTION_KEYS, type RateLimitOptions } from '..
 import { type ResolvedHttpConfig, resolveHttpConfig } from '../config/resolve-http.js';
 import { InvalidTenantError, isAurumError, RateLimitConfigError } from '../errors.js';
 import type { LoadControl } from '../load/load-control.js';
+import { LogThrottle } from '../observe/log-throttle.js';
 import type { RateLimitDecision } from '../manager/decision.js';
 import { RateLimitManager } from '../manager/manager.js';
 import type { Subject } from '../manager/subject.js';
@@ -60,6 +61,7 @@ export class HttpRateLimiter<Req = unknown> {
   private readonly ownsManager: boolean;
   /** The manager's load control when requests in flight must be counted (inFlight signal, adaptive concurrency). */
   private readonly tracker: LoadControl | undefined;
+  private readonly logs: LogThrottle;
 
   constructor(options: RateLimitOptions<Req> = {}) {
     const { manager, ...rest } = options;
@@ -84,6 +86,7 @@ export class HttpRateLimiter<Req = unknown> {
     this.config = config as ResolvedHttpConfig<Req>;
     this.ownsManager = manager === undefined;
     this.tracker = this.manager.load?.tracksRequests ? this.manager.load : undefined;
+    this.logs = new LogThrottle(this.manager.config.logger, this.manager.config.clock);
     this.admin = this.config.admin ? new AdminHandler(this.manager, { ...this.config.admin, logger: this.manager.config.logger }) : undefined;
   }
 
@@ -93,14 +96,17 @@ export class HttpRateLimiter<Req = unknown> {
     return this.admin.handle(req);
   }
 
-  /** Decides a request. Never throws: unexpected failures are logged and the request goes on. */
+  /**
+   * Decides a request. Never throws: a failure of the limiter itself is logged (once per
+   * interval) and answered 503, or let through only with `failMode: 'open'`.
+   */
   async handle(req: HttpRequestInfo<Req>): Promise<HttpOutcome> {
     const { config, manager } = this;
     try {
-      if (config.skip && (await config.skip(req.raw))) return CONTINUE;
+      if (config.skip && (await this.skips(req))) return CONTINUE;
       const subject = await this.identify(req);
       if (!('key' in subject)) return subject;
-      const cost = req.cost ?? config.cost?.(req.raw);
+      const cost = req.cost ?? this.costOf(req);
       const options = {
         method: req.method,
         ...(req.route !== undefined && { route: req.route }),
@@ -167,9 +173,44 @@ export class HttpRateLimiter<Req = unknown> {
         return this.refuse(req, 'unavailable', 'Rate limiting is temporarily unavailable', { 'Retry-After': '1' }, 1);
       }
       if (error instanceof InvalidTenantError) return this.refuse(req, 'invalid_tenant', error.message, {});
-      manager.config.logger.error({ err: error, url: req.url }, 'rate limiter failed; letting the request through');
-      return CONTINUE;
+      // Not a request problem: a bug or a broken dependency. Only an explicit fail-open lets the
+      // request through; otherwise a failure must never switch limiting off.
+      const open = manager.config.failMode === 'open';
+      this.logs.log(
+        'error',
+        'handle',
+        { err: error, url: req.url },
+        `rate limiter failed; ${open ? 'letting the request through (failMode open)' : 'answering 503'}`,
+      );
+      if (open) return CONTINUE;
+      return this.refuse(req, 'unavailable', 'Rate limiting is temporarily unavailable', { 'Retry-After': '1' }, 1);
     }
+  }
+
+  /** The `skip` hook's answer; a hook that throws skips nothing (the request is limited) and is logged. */
+  private async skips(req: HttpRequestInfo<Req>): Promise<boolean> {
+    try {
+      return (await this.config.skip?.(req.raw)) === true;
+    } catch (err) {
+      this.logs.log('error', 'skip', { err, url: req.url }, 'the skip option threw; limiting the request');
+      return false;
+    }
+  }
+
+  /** The `cost` hook's answer; a hook that throws or answers a bad cost is logged and the route's cost applies. */
+  private costOf(req: HttpRequestInfo<Req>): number | undefined {
+    const hook = this.config.cost;
+    if (hook === undefined) return undefined;
+    let cost: unknown;
+    try {
+      cost = hook(req.raw);
+    } catch (err) {
+      this.logs.log('error', 'cost', { err, url: req.url }, 'the cost option threw; using the route cost');
+      return undefined;
+    }
+    if (cost === undefined || (Number.isSafeInteger(cost) && (cost as number) >= 1)) return cost as number | undefined;
+    this.logs.log('error', 'cost', { cost, url: req.url }, `the cost option returned ${String(cost)}, not a whole number >= 1; using the route cost`);
+    return undefined;
   }
 
   /** Closes the manager when this limiter created it. */
@@ -185,7 +226,7 @@ export class HttpRateLimiter<Req = unknown> {
         id = await config.resolveTenant(req.raw);
       } catch (err) {
         // Treated as "no tenant": the anonymous policy still limits the request.
-        manager.config.logger.warn({ err }, 'resolveTenant threw; treating the request as anonymous');
+        this.logs.log('warn', 'resolveTenant', { err }, 'resolveTenant threw; treating the request as anonymous');
       }
       if (id !== undefined && id !== null) return manager.tenant(id);
     }

@@ -1,10 +1,10 @@
-import type { BucketPolicy, ConsumeResult } from '../algorithms/gcra.js';
+import { type BucketPolicy, type ConsumeResult, clampPolicy } from '../algorithms/gcra.js';
 import { CircuitBreaker } from '../breaker/circuit-breaker.js';
 import { unref } from '../clock.js';
-import { checkQuota, Issues } from '../config/checks.js';
+import { checkOverrideWindow, checkQuota, Issues, isPlainObject } from '../config/checks.js';
 import type { RateLimitManagerOptions } from '../config/options.js';
 import { type ResolvedManagerConfig, resolveManagerConfig } from '../config/resolve-manager.js';
-import { ClosedError, InvalidArgumentError, RateLimitConfigError, StoreUnavailableError } from '../errors.js';
+import { ClosedError, type ConfigIssue, InvalidArgumentError, InvalidTenantError, RateLimitConfigError, StoreUnavailableError } from '../errors.js';
 import { LoadControl, type LoadReport } from '../load/load-control.js';
 import { type Logger, silentLogger } from '../observe/logger.js';
 import { type RateLimitObserver, safely } from '../observe/observer.js';
@@ -14,12 +14,12 @@ import type { FleetEvent, FleetSync } from '../store/fleet.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { ResilientStore, type SourcedConsumeResult } from '../store/resilient-store.js';
 import type { LeaseResult, RateLimitStore } from '../store/types.js';
-import { assertTenantId } from '../tenant/tenant-id.js';
+import { assertTenantId, tenantIdProblem } from '../tenant/tenant-id.js';
 import { TierResolver } from '../tenant/tier-resolver.js';
 import { type TenantOverride, type TenantQuotaConfig, type Tier, TIERS } from '../tiers.js';
 import type { Admission, ConcurrencySlot, RateLimitDecision, RateLimitMetadata } from './decision.js';
 import type { CheckOptions, HealthReport, QuotaReport, Readiness, TenantStatus, TenantSummary } from './reports.js';
-import { anonymousSubject, bucketKey, type Subject, tenantSubject } from './subject.js';
+import { anonymousSubject, bucketKey, isSubject, type Subject, tenantSubject } from './subject.js';
 import { contextKey, newContext, type TenantContext, TenantContexts } from './tenant-context.js';
 
 export type { CheckOptions, HealthReport, QuotaReport, Readiness, TenantStatus, TenantSummary } from './reports.js';
@@ -124,7 +124,7 @@ export class RateLimitManager {
 
   /** A validated tenant subject; throws {@link InvalidTenantError} for a bad id. */
   tenant(tenantId: string): Subject {
-    return this.contexts.get(tenantId)?.subject ?? tenantSubject(assertTenantId(tenantId, this.config.tenantIdRules));
+    return this.contexts.tenant(tenantId)?.subject ?? tenantSubject(assertTenantId(tenantId, this.config.tenantIdRules));
   }
 
   /** The subject for an anonymous client group (`ip:203.0.113.7`, `shared`). */
@@ -309,7 +309,7 @@ export class RateLimitManager {
   /** Status of one tenant, read from the store without consuming. */
   async getTenantStatus(tenantId: string): Promise<TenantStatus> {
     this.assertOpen();
-    const ctx = this.contexts.get(tenantId) ?? newContext(tenantSubject(assertTenantId(tenantId, this.config.tenantIdRules)));
+    const ctx = this.contexts.tenant(tenantId) ?? newContext(tenantSubject(assertTenantId(tenantId, this.config.tenantIdRules)));
     const tier = await this.tierFor(ctx, this.config.clock.now());
     const quota = ctx.quota;
     const policy = { rate: quota.requestsPerSecond, burst: quota.burstSize };
@@ -364,6 +364,8 @@ export class RateLimitManager {
     if (this.fleet) {
       try {
         for (const seen of await this.fleet.listSeen(this.config.maxTrackedTenants)) {
+          // The index is shared: anything in it is data, validated like a header before use.
+          if (tenantIdProblem(seen.tenantId, this.config.tenantIdRules) !== undefined) continue;
           const subject = tenantSubject(seen.tenantId);
           const local = byKey.get(subject.key);
           if (local) {
@@ -399,11 +401,8 @@ export class RateLimitManager {
   setTenantOverride(tenantId: string, quota: TenantOverride): Promise<void> {
     this.assertOpen();
     assertTenantId(tenantId, this.config.tenantIdRules);
-    const issues = new Issues();
-    checkQuota(issues, 'quota', quota, ['tier']);
-    if (quota && typeof quota === 'object' && quota.tier !== undefined && !TIERS.includes(quota.tier))
-      issues.add('quota.tier', `must be one of ${TIERS.join(', ')}`);
-    if (issues.list.length > 0) throw new RateLimitConfigError(issues.list);
+    const issues = overrideIssues(quota, this.config.tiers);
+    if (issues.length > 0) throw new RateLimitConfigError(issues);
     const override = { ...quota };
     this.overrides.set(tenantId, override);
     this.version++;
@@ -413,6 +412,7 @@ export class RateLimitManager {
 
   /** Removes a tenant's override (here and fleet-wide); resolves to whether there was one. */
   async removeTenantOverride(tenantId: string): Promise<boolean> {
+    this.assertOpen();
     assertTenantId(tenantId, this.config.tenantIdRules);
     const existed = this.overrides.delete(tenantId);
     this.version++;
@@ -480,18 +480,27 @@ export class RateLimitManager {
 
   /** The tier a subject is limited under. */
   tierOf(subject: Subject): Tier | Promise<Tier> {
-    const ctx = this.contexts.get(subject.anonymous ? subject.key : subject.tenantId) ?? newContext(subject);
+    const ctx = this.knownContext(subject) ?? newContext(subject);
     return this.tierFor(ctx, this.config.clock.now());
   }
 
   /** The cached context of a tenant id or subject, created (after validation) on first sight. */
   private context(tenant: string | Subject): TenantContext {
     if (typeof tenant === 'string') {
-      return this.contexts.get(tenant) ?? this.contexts.add(tenant, newContext(tenantSubject(assertTenantId(tenant, this.config.tenantIdRules))));
+      return this.contexts.tenant(tenant) ?? this.contexts.add(newContext(tenantSubject(assertTenantId(tenant, this.config.tenantIdRules))));
     }
-    const id = tenant.anonymous ? tenant.key : tenant.tenantId;
-    const ctx = this.contexts.get(id);
-    return ctx !== undefined && ctx.subject.tier === tenant.tier ? ctx : this.contexts.add(id, newContext(tenant));
+    // Only subjects minted by tenant()/anonymous(): a hand-made object could name any key stem.
+    if (!isSubject(tenant)) throw new InvalidTenantError('must be a tenant id string or a subject from manager.tenant() or manager.anonymous()');
+    if (tenant.anonymous) {
+      const ctx = this.contexts.internalSubject(tenant.key);
+      return ctx !== undefined && ctx.subject.tier === tenant.tier ? ctx : this.contexts.add(newContext(tenant));
+    }
+    return this.contexts.tenant(tenant.tenantId) ?? this.contexts.add(newContext(tenantSubject(assertTenantId(tenant.tenantId, this.config.tenantIdRules))));
+  }
+
+  /** The cached context of a subject, if any (never creates one). */
+  private knownContext(subject: Subject): TenantContext | undefined {
+    return subject.anonymous ? this.contexts.internalSubject(subject.key) : this.contexts.tenant(subject.tenantId);
   }
 
   /**
@@ -538,16 +547,19 @@ export class RateLimitManager {
 
   /** Every store key of a subject: its buckets (default, route rules, ones seen) and leases. */
   private keysOf(subject: Subject): string[] {
-    const ctx = this.contexts.get(subject.anonymous ? subject.key : subject.tenantId);
+    const ctx = this.knownContext(subject);
     const buckets = new Set(['default', ...this.routeBuckets, ...(ctx?.buckets?.keys() ?? [])]);
     return [...[...buckets].map((b) => bucketKey(subject, b)), ctx?.leaseKey ?? `${subject.key}:c`];
   }
 
   /** Applies a change announced by some instance of the fleet (this one included). */
   private async applyFleetEvent(event: FleetEvent): Promise<void> {
+    if (tenantIdProblem(event.tenantId, this.config.tenantIdRules) !== undefined) return;
     if (event.type === 'override') {
-      if (event.override) this.overrides.set(event.tenantId, event.override);
-      else this.overrides.delete(event.tenantId);
+      if (event.override) {
+        if (!this.acceptFleetOverride(event.tenantId, event.override)) return;
+        this.overrides.set(event.tenantId, event.override);
+      } else this.overrides.delete(event.tenantId);
       this.version++;
     } else {
       this.forgetTier(event.tenantId);
@@ -568,7 +580,9 @@ export class RateLimitManager {
     const attempt = (first: boolean): Promise<void> =>
       fleet.loadOverrides().then(
         (stored) => {
-          for (const [id, quota] of Object.entries(stored)) this.overrides.set(id, quota);
+          for (const [id, quota] of Object.entries(stored)) {
+            if (tenantIdProblem(id, this.config.tenantIdRules) === undefined && this.acceptFleetOverride(id, quota)) this.overrides.set(id, quota);
+          }
           this.version++;
           if (!first) this.config.logger.info({ count: Object.keys(stored).length }, 'fleet-wide overrides loaded');
         },
@@ -590,6 +604,18 @@ export class RateLimitManager {
       const store = this.store;
       await Promise.all(this.keysOf(tenantSubject(tenantId)).map((key) => store.clearLocal(key))).catch(() => {});
     }
+  }
+
+  /**
+   * An override read from the shared store is validated like one set here: another instance (an
+   * older version, or anyone with write access to Redis) may have stored one this version refuses,
+   * and an invalid quota must never reach a store call.
+   */
+  private acceptFleetOverride(tenantId: string, quota: unknown): boolean {
+    const issues = overrideIssues(quota, this.config.tiers);
+    if (issues.length === 0) return true;
+    this.config.logger.warn({ tenantId, issues }, 'ignoring an invalid fleet-wide override stored in the shared store');
+    return false;
   }
 
   private async tellFleet(send: () => Promise<void> | undefined): Promise<void> {
@@ -638,8 +664,20 @@ function scaledPolicy(quota: BucketQuota, factor: number): BucketPolicy {
   if (factor === 1) return { rate: quota.requestsPerSecond, burst: quota.burstSize };
   // A factor that underflowed to 0 (tiny minFactor and boost) still makes a valid, near-closed bucket.
   if (!(factor > 1e-9)) factor = 1e-9;
-  // The epsilon keeps 10 × 0.3 = 3.0000000000000004 from rounding up to 4.
-  return { rate: quota.requestsPerSecond * factor, burst: Math.max(1, Math.ceil(quota.burstSize * factor - 1e-9)) };
+  // The epsilon keeps 10 × 0.3 = 3.0000000000000004 from rounding up to 4. Clamped, because a
+  // tiny factor on a slow rate would otherwise leave the domain every store can execute.
+  return clampPolicy(quota.requestsPerSecond * factor, Math.max(1, Math.ceil(quota.burstSize * factor - 1e-9)));
+}
+
+/** Every problem of an override (shape, ranges, tier, refill window on the tiers it may apply to). */
+function overrideIssues(quota: unknown, tiers: Readonly<Record<Tier, TenantQuotaConfig>>): ConfigIssue[] {
+  const issues = new Issues();
+  checkQuota(issues, 'quota', quota, ['tier']);
+  if (isPlainObject(quota)) {
+    if (quota.tier !== undefined && !TIERS.includes(quota.tier as Tier)) issues.add('quota.tier', `must be one of ${TIERS.join(', ')}`);
+    if (issues.list.length === 0) checkOverrideWindow(issues, 'quota', quota, tiers);
+  }
+  return issues.list;
 }
 
 /** Concurrency under a load factor: never below one slot unless the factor is 0. */

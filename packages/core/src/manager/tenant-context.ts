@@ -57,23 +57,38 @@ export function contextKey(ctx: TenantContext, bucket: string): string {
   return key;
 }
 
-/** Contexts by tenant id (or anonymous stem), bounded: the oldest goes first when full. */
+/**
+ * Contexts of tenants (by validated tenant id) and of internal subjects (anonymous client groups,
+ * by key stem), in two separate maps: a string taken from a request is only ever looked up among
+ * tenants, so it can never find an internal subject's context, whatever it spells. Bounded
+ * together: when full, the oldest entries of the larger map go first.
+ */
 export class TenantContexts {
-  private readonly map = new Map<string, TenantContext>();
+  private readonly tenants = new Map<string, TenantContext>();
+  private readonly internal = new Map<string, TenantContext>();
 
   constructor(private readonly max: number) {}
 
   get size(): number {
-    return this.map.size;
+    return this.tenants.size + this.internal.size;
   }
 
-  get(id: string): TenantContext | undefined {
-    return this.map.get(id);
+  /** The context of a tenant id (only ids that passed validation are ever stored). */
+  tenant(id: string): TenantContext | undefined {
+    return this.tenants.get(id);
   }
 
-  add(id: string, ctx: TenantContext): TenantContext {
-    if (this.map.size >= this.max) this.evictOldest();
-    this.map.set(id, ctx);
+  /** The context of an internal subject, by key stem. */
+  internalSubject(stem: string): TenantContext | undefined {
+    return this.internal.get(stem);
+  }
+
+  /** Stores a context under its subject: tenants by id, internal subjects by stem. */
+  add(ctx: TenantContext): TenantContext {
+    if (this.size >= this.max) this.evictOldest(this.tenants.size >= this.internal.size ? this.tenants : this.internal);
+    const { subject } = ctx;
+    if (subject.anonymous) this.internal.set(subject.key, ctx);
+    else this.tenants.set(subject.tenantId, ctx);
     return ctx;
   }
 
@@ -81,19 +96,17 @@ export class TenantContexts {
    * Drops the oldest 1/64 in one pass. One at a time would be quadratic under churn: V8 keeps
    * deleted Map entries as holes until it rehashes, and each "find the oldest" walks them again.
    */
-  private evictOldest(): void {
+  private evictOldest(map: Map<string, TenantContext>): void {
     let budget = Math.max(1, this.max >> 6);
-    for (const key of this.map.keys()) {
-      this.map.delete(key);
+    for (const key of map.keys()) {
+      map.delete(key);
       if (--budget === 0) return;
     }
   }
 
-  delete(id: string): void {
-    this.map.delete(id);
-  }
-
-  values(): IterableIterator<TenantContext> {
-    return this.map.values();
+  /** Every context: tenants, then internal subjects. */
+  *values(): IterableIterator<TenantContext> {
+    yield* this.tenants.values();
+    yield* this.internal.values();
   }
 }

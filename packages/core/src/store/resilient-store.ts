@@ -1,7 +1,8 @@
-import { assertValidRequest, type BucketPolicy, type BucketSnapshot, type ConsumeResult, emissionIntervalUs } from '../algorithms/gcra.js';
+import { assertValidRequest, type BucketPolicy, type BucketSnapshot, type ConsumeResult, clampPolicy, emissionIntervalUs } from '../algorithms/gcra.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from '../breaker/circuit-breaker.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../clock.js';
 import { type ConfigIssue, RateLimitConfigError, StoreUnavailableError } from '../errors.js';
+import { LogThrottle } from '../observe/log-throttle.js';
 import { type Logger, silentLogger } from '../observe/logger.js';
 import { BoundedMap } from '../util/lru.js';
 import type { FleetSync } from './fleet.js';
@@ -92,6 +93,10 @@ export class ResilientStore implements RateLimitStore {
   private readonly onFailure: ((failure: StoreFailure) => void) | undefined;
   private readonly ownsFallback: boolean;
   private readonly blocked: BoundedMap<string, Blocked> | undefined;
+  private readonly logs: LogThrottle;
+  /** The primary's first connection, shared by every call made while it is being made. */
+  private connecting: Promise<boolean> | undefined;
+  private gaveUpWaiting = false;
 
   constructor(options: ResilientStoreOptions) {
     const issues: ConfigIssue[] = [];
@@ -113,6 +118,7 @@ export class ResilientStore implements RateLimitStore {
     this.failMode = failMode;
     this.fallbackShare = fallbackShare;
     this.logger = options.logger ?? silentLogger;
+    this.logs = new LogThrottle(this.logger, this.clock);
     this.onFailure = options.onFailure;
     this.name = this.primary.name;
     this.blocked = options.blockedCache === false ? undefined : new BoundedMap(10_000);
@@ -154,7 +160,9 @@ export class ResilientStore implements RateLimitStore {
   consumeLocal(key: string, policy: BucketPolicy, cost: number, now = this.clock.now()): SourcedConsumeResult | undefined {
     const cached = this.blockedAnswer(key, policy, cost, now);
     if (cached) return cached;
-    if (this.failMode === 'closed' || !(this.breaker.rejectsCalls(now) || this.primary.isStarting?.() === true)) return undefined;
+    // While the first connection is being made the async path waits for it (bounded), so only an
+    // open breaker sends a decision to the fallback here.
+    if (this.failMode === 'closed' || !this.breaker.rejectsCalls(now)) return undefined;
     // Only a memory fallback (or fail-open) answers synchronously.
     if (this.failMode === 'fallback' && !(this.fallback instanceof MemoryStore)) return undefined;
     return this.degraded(key, policy, cost, now) as SourcedConsumeResult;
@@ -227,12 +235,15 @@ export class ResilientStore implements RateLimitStore {
 
   /**
    * One primary call under the breaker and the timeout: its answer, or {@link UNANSWERED} when
-   * the breaker refused the call, the primary is still starting (a cold start holds nothing
-   * against it), or the call failed or timed out (counted and reported). A caller's argument
-   * error is rethrown and not counted.
+   * the breaker refused the call, the first connection was not made within the timeout (a cold
+   * start holds nothing against the primary), or the call failed or timed out (counted and
+   * reported). Whatever the error, the caller then decides from the fallback: a store error is
+   * never an allow. An argument error the primary refused is reported but not held against its
+   * health.
    */
   private async guarded<T>(operation: StoreFailure['operation'], call: () => Promise<T>): Promise<T | typeof UNANSWERED> {
-    const permit = this.primary.isStarting?.() ? null : this.breaker.tryAcquire();
+    if (this.primary.isStarting?.() && !(await this.firstConnection())) return UNANSWERED;
+    const permit = this.breaker.tryAcquire();
     if (!permit) return UNANSWERED;
     const started = this.clock.now();
     try {
@@ -240,13 +251,37 @@ export class ResilientStore implements RateLimitStore {
       this.breaker.success(permit, this.clock.now() - started);
       return result;
     } catch (error) {
-      if (isCallerError(error)) {
-        this.breaker.abandon(permit);
-        throw error;
-      }
-      this.breaker.failure(permit);
+      if (isCallerError(error)) this.breaker.abandon(permit);
+      else this.breaker.failure(permit);
       this.report(operation, error);
       return UNANSWERED;
+    }
+  }
+
+  /**
+   * Waits, at most the store timeout, for a primary that is still making its first connection;
+   * true once it is connected. Without this a fresh process (a script, a cold pod) would decide
+   * its first requests from the fallback although the shared store is only milliseconds away.
+   * Once a wait has timed out, later calls of the same start-up do not wait again: a primary
+   * that takes long to connect must not add the timeout to every request until it does.
+   */
+  private async firstConnection(): Promise<boolean> {
+    const whenConnected = this.primary.whenConnected;
+    if (whenConnected === undefined || this.gaveUpWaiting) return false;
+    this.connecting ??= whenConnected.call(this.primary).then(
+      () => true,
+      () => false,
+    );
+    let timer: unknown;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = this.timers.setTimeout(() => resolve(false), this.timeoutMs);
+    });
+    try {
+      const connected = await Promise.race([this.connecting, timedOut]);
+      if (!connected) this.gaveUpWaiting = true;
+      return connected && this.primary.isStarting?.() !== true;
+    } finally {
+      this.timers.clearTimeout(timer);
     }
   }
 
@@ -413,7 +448,8 @@ export class ResilientStore implements RateLimitStore {
 
   private sharePolicy(policy: BucketPolicy): BucketPolicy {
     if (this.fallbackShare === 1) return policy;
-    return { rate: policy.rate / this.fallbackShare, burst: this.share(policy.burst) };
+    // Clamped: a slow rate divided by a large share would fall below one request per day.
+    return clampPolicy(policy.rate / this.fallbackShare, this.share(policy.burst));
   }
 
   private share(amount: number): number {
@@ -422,7 +458,15 @@ export class ResilientStore implements RateLimitStore {
 
   private report(operation: StoreFailure['operation'], error: unknown): void {
     const timedOut = (error as { code?: string } | null)?.code === 'ERR_AURUM_STORE_TIMEOUT';
-    this.logger.warn({ err: error, operation, store: this.name, breaker: this.breaker.state }, 'rate limit store call failed');
+    // Counted per call (observers), logged once per interval: an outage fails every request.
+    this.logs.log(
+      'warn',
+      `store:${operation}`,
+      { err: error, operation, store: this.name, breaker: this.breaker.state },
+      isCallerError(error)
+        ? 'rate limit store refused a call as invalid; decided from the fallback'
+        : `rate limit store call failed; ${this.failMode === 'fallback' ? 'deciding from the fallback' : `fail mode ${this.failMode}`}`,
+    );
     try {
       this.onFailure?.({ operation, error, timedOut });
     } catch {

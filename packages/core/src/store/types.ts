@@ -70,10 +70,16 @@ export interface RateLimitStore {
    */
   readonly local?: boolean;
   /**
-   * True while the first connection is still being made. Calls made then go to the fallback
-   * without counting as failures, so a cold start does not open the breaker.
+   * True while the first connection is still being made. Calls made then wait for it (see
+   * {@link whenConnected}) and go to the fallback, without counting as failures, only when it
+   * takes longer than the store timeout; a cold start never opens the breaker.
    */
   isStarting?(): boolean;
+  /**
+   * Resolves once the first connection is made (rejects if it fails). While {@link isStarting},
+   * the resilient wrapper waits for it, up to the store timeout, before falling back.
+   */
+  whenConnected?(): Promise<void>;
   /** Fleet-wide overrides, resets and tenant index, for stores shared by many instances. */
   readonly fleet?: FleetSync;
 }

@@ -11,8 +11,9 @@ export interface TenantIdRules {
   /** @default 128 */
   maxLength?: number;
   /**
-   * Allowed shape. Braces, whitespace, control and non-ASCII characters are refused whatever
-   * the pattern says: braces would break Redis Cluster hash tags, the rest are header tricks.
+   * Allowed shape. Braces, a leading `~`, whitespace, control and non-ASCII characters are
+   * refused whatever the pattern says: braces would break Redis Cluster hash tags, `~` starts
+   * internal (anonymous) key stems, the rest are header tricks.
    * @default /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/
    */
   pattern?: RegExp;
@@ -27,6 +28,8 @@ export function tenantIdProblem(id: unknown, rules: TenantIdRules = {}): string 
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   if (/[^\x21-\x7e]/.test(id)) return /[^\x00-\x7f]/.test(id) ? 'must be ASCII' : 'must not contain whitespace or control characters';
   if (/[{}]/.test(id)) return 'must not contain braces';
+  // `~` starts the stems of internal subjects (anonymous client groups): never a tenant's.
+  if (id.startsWith('~')) return 'must not start with ~';
   const pattern = rules.pattern ?? DEFAULT_TENANT_ID_PATTERN;
   pattern.lastIndex = 0;
   if (!pattern.test(id)) return `must match ${String(pattern)}`;
