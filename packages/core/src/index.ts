@@ -87,5 +87,5 @@ export { clientAddress, type TrustProxy } from './tenant/client-address.js';
 export { tenantFromHeaders } from './tenant/identify.js';
 export { cidrContains, formatIp, ipGroup, parseCidr, parseIp } from './tenant/ip.js';
 export { assertTenantId, DEFAULT_TENANT_ID_MAX_LENGTH, DEFAULT_TENANT_ID_PATTERN, tenantIdProblem, type TenantIdRules } from './tenant/tenant-id.js';
-export { compilePattern, type ResolveTier, type TierRule } from './tenant/tier-resolver.js';
+export { compilePattern, type LookupFailure, type ResolveTier, type TierRule } from './tenant/tier-resolver.js';
 export { DEFAULT_TIER_QUOTAS, isTier, type TenantOverride, type TenantQuotaConfig, type Tier, TIERS } from './tiers.js';

@@ -40,6 +40,7 @@ const CASES: Record<string, { good: string; expect: Record<string, unknown>; bad
   [`${P}TRUST_PROXY`]: { good: '10.0.0.0/8, 192.168.1.1', expect: { trustProxy: ['10.0.0.0/8', '192.168.1.1'] }, bad: 'maybe' },
   [`${P}SHADOW`]: { good: 'yes', expect: { shadow: true }, bad: 'perhaps' },
   [`${P}STORE_TIMEOUT_MS`]: { good: '50', expect: { storeTimeoutMs: 50 }, bad: '0' },
+  [`${P}LOOKUP_TIMEOUT_MS`]: { good: '250', expect: { lookupTimeoutMs: 250 }, bad: '1e10' },
   [`${P}FAIL_MODE`]: { good: 'CLOSED', expect: { failMode: 'closed' }, bad: 'ignore' },
   [`${P}FALLBACK_SHARE`]: { good: '3', expect: { fallbackShare: 3 }, bad: '0' },
   [`${P}LEASE_MS`]: { good: '30000', expect: { concurrencyLeaseMs: 30_000 }, bad: 'soon' },

@@ -14,6 +14,7 @@ export const METRIC_NAMES = {
   loadFactor: 'aurum_api_tenant_ratelimit_load_factor',
   systemLoad: 'aurum_api_tenant_ratelimit_system_load',
   concurrency: 'aurum_api_tenant_ratelimit_concurrency_total',
+  lookupFailures: 'aurum_api_tenant_ratelimit_lookup_failures_total',
 } as const;
 
 /** Gets a metric already on `registry` (a second observer on one registry), or registers a new one. */
@@ -110,6 +111,18 @@ export function createMetrics(registry: Registry, collectWindows: (gauge: Gauge<
     ),
     systemLoad: ensure(registry, N.systemLoad, () => new Gauge({ name: N.systemLoad, help: 'Latest sampled load signal in [0, 1]', registers }), false),
     concurrency: ensure(registry, N.concurrency, () => new TallyCounter(N.concurrency, 'Concurrency slot attempts by result and tier', ['result', 'tier'])),
+    lookupFailures: ensure(
+      registry,
+      N.lookupFailures,
+      () =>
+        new Counter({
+          name: N.lookupFailures,
+          help: 'User lookups on the request path (resolveTier, resolveTenant) that threw or missed lookupTimeoutMs, by lookup and reason',
+          labelNames: ['lookup', 'reason'] as const,
+          registers,
+        }),
+      false,
+    ),
   };
 }
 

@@ -4,6 +4,7 @@ import {
   type ConcurrencyEvent,
   type DecisionEvent,
   type LoadEvent,
+  type LookupFailure,
   type RateLimitObserver,
   type StoreFailure,
   TIERS,
@@ -112,6 +113,9 @@ export function createPrometheusObserver(options: PrometheusObserverOptions = {}
     },
     onCircuitStateChange(change: CircuitStateChange) {
       metrics.circuitState.set(CIRCUIT_STATE_VALUE[change.to]);
+    },
+    onLookupFailure(failure: LookupFailure) {
+      metrics.lookupFailures.labels(failure.lookup, failure.reason).inc();
     },
     onStoreFailure(failure: StoreFailure & { store: string }) {
       metrics.cacheFailures.labels(failure.operation, failure.timedOut ? 'timeout' : 'error').inc();

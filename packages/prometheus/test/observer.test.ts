@@ -34,6 +34,23 @@ describe('createPrometheusObserver', () => {
     await manager.close();
   });
 
+  it('counts user lookups that fail or miss their deadline', async () => {
+    const registry = new Registry();
+    const observer = createPrometheusObserver({ registry });
+    const manager = createRateLimitManager({
+      ...base,
+      observer,
+      lookupTimeoutMs: 20,
+      resolveTier: (id) => (id === 'broken' ? Promise.reject(new Error('db down')) : new Promise(() => {})),
+    });
+    await manager.checkRateLimit('hanging', '/');
+    await manager.checkRateLimit('broken', '/');
+    const text = await registry.metrics();
+    expect(text).toContain('aurum_api_tenant_ratelimit_lookup_failures_total{lookup="resolveTier",reason="timeout"} 1');
+    expect(text).toContain('aurum_api_tenant_ratelimit_lookup_failures_total{lookup="resolveTier",reason="error"} 1');
+    await manager.close();
+  });
+
   it('keeps the tenant label bounded under 10,000 random tenant ids, while heavy hitters get their own', async () => {
     const registry = new Registry();
     const observer = createPrometheusObserver({ registry, tenantLabel: { max: 20, promoteAfter: 5, allow: ['vip'] } });

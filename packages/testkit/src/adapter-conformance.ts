@@ -222,6 +222,28 @@ export function describeAdapterConformance(suite: AdapterConformanceOptions): vo
       await waitFor(async () => (await get(app, '/ping', id)).status === 200, 1500, 'slot released on abort');
     });
 
+    it('a tier or tenant lookup that never answers does not hang requests (lookupTimeoutMs)', async () => {
+      const never = () => new Promise<never>(() => {});
+      const slowTier = await start({ resolveTier: never, lookupTimeoutMs: 50 });
+      const id = tenant('hanging-tier');
+      for (let i = 0; i < 3; i++) {
+        const started = performance.now();
+        const r = await get(slowTier, '/ping', id);
+        expect(r.status).toBe(200);
+        expect(r.headers['x-ratelimit-tier']).toBe('free');
+        expect(r.headers['x-ratelimit-remaining']).toBe(String(9 - i));
+        // Generous for a loaded CI box; without the deadline this request never completes.
+        expect(performance.now() - started).toBeLessThan(1_500);
+      }
+
+      const slowTenant = await start({ resolveTenant: never, lookupTimeoutMs: 50 });
+      const started = performance.now();
+      const anon = await get(slowTenant, '/ping');
+      expect(anon.status).toBe(200);
+      expect(anon.headers['x-ratelimit-tenant']).toBe('anonymous');
+      expect(performance.now() - started).toBeLessThan(1_500);
+    });
+
     describe('admin routes', () => {
       const prefix = '/admin/ratelimit';
 

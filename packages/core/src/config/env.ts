@@ -21,7 +21,16 @@ import type {
 /** Options read from the environment; code options given beside them win. */
 export type RateLimitEnvConfig = Pick<
   RateLimitManagerOptions,
-  'tiers' | 'defaultTier' | 'tierRules' | 'shadow' | 'circuitBreaker' | 'storeTimeoutMs' | 'failMode' | 'fallbackShare' | 'concurrencyLeaseMs'
+  | 'tiers'
+  | 'defaultTier'
+  | 'tierRules'
+  | 'shadow'
+  | 'circuitBreaker'
+  | 'storeTimeoutMs'
+  | 'failMode'
+  | 'fallbackShare'
+  | 'concurrencyLeaseMs'
+  | 'lookupTimeoutMs'
 > &
   Pick<RateLimitHttpOptions, 'tenantHeaders' | 'anonymous' | 'trustProxy' | 'problemFormat' | 'requestIdHeader'> & {
     /** `AURUM_API_CACHE_REDIS_URL`: when set, the default manager uses Redis. */
@@ -57,6 +66,7 @@ export const ENV_VARS: readonly string[] = [
     'TRUST_PROXY',
     'SHADOW',
     'STORE_TIMEOUT_MS',
+    'LOOKUP_TIMEOUT_MS',
     'FAIL_MODE',
     'FALLBACK_SHARE',
     'LEASE_MS',
@@ -231,6 +241,8 @@ export function loadConfigFromEnv(env: Record<string, string | undefined> = proc
   if (shadow !== undefined) out.shadow = shadow;
   const timeout = timerMs(`${P}STORE_TIMEOUT_MS`);
   if (timeout !== undefined) out.storeTimeoutMs = timeout;
+  const lookupTimeout = timerMs(`${P}LOOKUP_TIMEOUT_MS`);
+  if (lookupTimeout !== undefined) out.lookupTimeoutMs = lookupTimeout;
   const failMode = oneOf<FailMode>(`${P}FAIL_MODE`, ['fallback', 'open', 'closed']);
   if (failMode) out.failMode = failMode;
   const share = whole(`${P}FALLBACK_SHARE`, 1, MAX_FALLBACK_SHARE);

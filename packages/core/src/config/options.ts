@@ -95,6 +95,13 @@ export interface RateLimitManagerOptions {
   tierRules?: TierRule[];
   /** Asked (and cached) for tenants no rule matches. */
   resolveTier?: ResolveTier;
+  /**
+   * Longest wait for a user lookup on the request path (`resolveTier`, and the HTTP option
+   * `resolveTenant`), in ms. A late or failing `resolveTier` gives the tenant's last known tier
+   * (else the default tier) and keeps refreshing in the background; a late `resolveTenant` treats
+   * the request as anonymous. Whole ms. @default 100 (env `AURUM_API_RATE_LIMIT_LOOKUP_TIMEOUT_MS`)
+   */
+  lookupTimeoutMs?: number;
   /** Cache of `resolveTier` answers. @default { max: 10000, ttlMs: 60000 } */
   tierCache?: { max?: number; ttlMs?: number };
   /** Per-route cost, separate buckets, shadow mode or skipping; first match wins. */
@@ -214,6 +221,7 @@ export const MANAGER_OPTION_KEYS = [
   'tierRules',
   'resolveTier',
   'tierCache',
+  'lookupTimeoutMs',
   'routes',
   'caseSensitiveRoutes',
   'shadow',

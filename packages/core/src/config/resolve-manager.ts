@@ -38,6 +38,7 @@ export interface ResolvedManagerConfig {
   tierRules: TierRule[];
   resolveTier: ResolveTier | undefined;
   tierCache: { max: number; ttlMs: number };
+  lookupTimeoutMs: number;
   routes: RouteRule[];
   caseSensitiveRoutes: boolean;
   shadow: boolean;
@@ -125,6 +126,8 @@ export function resolveManagerConfig(options: RateLimitManagerOptions = {}, extr
     checkTimerMs(issues, 'tierCache.ttlMs', o.tierCache.ttlMs);
   }
 
+  checkTimerMs(issues, 'lookupTimeoutMs', o.lookupTimeoutMs);
+
   const routes = o.routes ?? [];
   if (issues.check(Array.isArray(routes), 'routes', 'must be an array of route rules')) {
     for (const [i, r] of routes.entries()) checkRoute(issues, `routes[${i}]`, r);
@@ -176,6 +179,7 @@ export function resolveManagerConfig(options: RateLimitManagerOptions = {}, extr
     tierRules,
     resolveTier: o.resolveTier,
     tierCache: { max: o.tierCache?.max ?? 10_000, ttlMs: o.tierCache?.ttlMs ?? 60_000 },
+    lookupTimeoutMs: o.lookupTimeoutMs ?? env.lookupTimeoutMs ?? 100,
     routes,
     caseSensitiveRoutes: o.caseSensitiveRoutes ?? false,
     shadow: o.shadow ?? env.shadow ?? false,

@@ -12,6 +12,8 @@ import type { Subject } from '../manager/subject.js';
 import { clientAddress } from '../tenant/client-address.js';
 import { type HeaderBag, tenantFromHeaders } from '../tenant/identify.js';
 import { ipGroup } from '../tenant/ip.js';
+import type { LookupFailure } from '../tenant/tier-resolver.js';
+import { TIMED_OUT, within } from '../util/deadline.js';
 import { concurrencyHeaders, rateLimitHeaders } from './headers.js';
 import { type HttpResponse, type ProblemKind, problemResponse, requestInstance } from './problem.js';
 
@@ -187,6 +189,30 @@ export class HttpRateLimiter<Req = unknown> {
     }
   }
 
+  /**
+   * The `resolveTenant` hook's answer, under the lookup deadline. A hook that throws or does not
+   * answer in time counts as "no tenant": the anonymous policy still limits the request, and a
+   * stuck authentication backend cannot hang every request.
+   */
+  private async resolveTenant(hook: NonNullable<ResolvedHttpConfig<Req>['resolveTenant']>, req: HttpRequestInfo<Req>): Promise<string | undefined | null> {
+    const { manager } = this;
+    let failure: LookupFailure | undefined;
+    try {
+      const answer = hook(req.raw);
+      // A synchronous hook needs no timer.
+      if (!isThenable(answer)) return answer;
+      const id = await within(Promise.resolve(answer), manager.config.lookupTimeoutMs, manager.config.timers);
+      if (id !== TIMED_OUT) return id;
+      failure = { lookup: 'resolveTenant', reason: 'timeout' };
+    } catch (error) {
+      failure = { lookup: 'resolveTenant', reason: 'error', error };
+    }
+    const why = failure.reason === 'timeout' ? `did not answer within ${manager.config.lookupTimeoutMs} ms` : 'threw';
+    this.logs.log('warn', `resolveTenant:${failure.reason}`, { err: failure.error, url: req.url }, `resolveTenant ${why}; treating the request as anonymous`);
+    manager.lookupFailed(failure);
+    return undefined;
+  }
+
   /** The `skip` hook's answer; a hook that throws skips nothing (the request is limited) and is logged. */
   private async skips(req: HttpRequestInfo<Req>): Promise<boolean> {
     try {
@@ -221,13 +247,7 @@ export class HttpRateLimiter<Req = unknown> {
   private async identify(req: HttpRequestInfo<Req>): Promise<Subject | HttpOutcome> {
     const { config, manager } = this;
     if (config.resolveTenant) {
-      let id: string | undefined | null;
-      try {
-        id = await config.resolveTenant(req.raw);
-      } catch (err) {
-        // Treated as "no tenant": the anonymous policy still limits the request.
-        this.logs.log('warn', 'resolveTenant', { err }, 'resolveTenant threw; treating the request as anonymous');
-      }
+      const id = await this.resolveTenant(config.resolveTenant, req);
       if (id !== undefined && id !== null) return manager.tenant(id);
     }
     const fromHeader = tenantFromHeaders(req.headers, config.tenantHeaders);
@@ -296,4 +316,8 @@ function attempt<T>(build: () => T): T | RateLimitConfigError {
 /** Builds an {@link HttpRateLimiter}; adapters call this with their options. */
 export function createHttpRateLimiter<Req = unknown>(options: RateLimitOptions<Req> = {}): HttpRateLimiter<Req> {
   return new HttpRateLimiter<Req>(options);
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }

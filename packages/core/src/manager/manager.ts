@@ -15,7 +15,7 @@ import { MemoryStore } from '../store/memory-store.js';
 import { ResilientStore, type SourcedConsumeResult } from '../store/resilient-store.js';
 import type { LeaseResult, RateLimitStore } from '../store/types.js';
 import { assertTenantId, tenantIdProblem } from '../tenant/tenant-id.js';
-import { TierResolver } from '../tenant/tier-resolver.js';
+import { type LookupFailure, TierResolver } from '../tenant/tier-resolver.js';
 import { type TenantOverride, type TenantQuotaConfig, type Tier, TIERS } from '../tiers.js';
 import type { Admission, ConcurrencySlot, RateLimitDecision, RateLimitMetadata } from './decision.js';
 import type { CheckOptions, HealthReport, QuotaReport, Readiness, TenantStatus, TenantSummary } from './reports.js';
@@ -104,8 +104,11 @@ export class RateLimitManager {
       defaultTier: config.defaultTier,
       cacheSize: config.tierCache.max,
       cacheTtlMs: config.tierCache.ttlMs,
+      timeoutMs: config.lookupTimeoutMs,
       clock,
+      timers,
       logger,
+      onFailure: (failure) => this.lookupFailed(failure),
     });
     this.paths = new PathCache(compileRouteRules(config.routes, config.caseSensitiveRoutes));
     this.routeBuckets = [...new Set(config.routes.flatMap((r) => (r.bucket ? [r.bucket] : [])))];
@@ -435,6 +438,14 @@ export class RateLimitManager {
     await this.tellFleet(() => this.fleet?.publishReset(tenantId));
   }
 
+  /**
+   * Reports a user lookup (`resolveTier` here, `resolveTenant` from the HTTP layer) that failed or
+   * missed its deadline, to the observer. Logging is the caller's, once per interval.
+   */
+  lookupFailed(failure: LookupFailure): void {
+    if (this.observer?.onLookupFailure) safely(() => this.observer?.onLookupFailure?.(failure));
+  }
+
   /** Closes the breaker: the next decision tries the shared store again. */
   resetCircuitBreaker(): void {
     this.breaker.reset();
@@ -517,13 +528,9 @@ export class RateLimitManager {
       ctx.quota = quota;
       ctx.policy = { rate: quota.requestsPerSecond, burst: quota.burstSize };
       ctx.version = version;
-      // Answers of resolveTier are re-asked after the tier cache TTL (failures at once).
-      ctx.tierExpiresAt =
-        this.config.resolveTier === undefined
-          ? Number.POSITIVE_INFINITY
-          : this.tierResolver.cached(subject.tenantId, now)
-            ? now + this.config.tierCache.ttlMs
-            : now;
+      // Answers of resolveTier are re-asked after the tier cache TTL; a stale or default tier
+      // used because the lookup failed or is late is re-checked on the next request.
+      ctx.tierExpiresAt = this.config.resolveTier === undefined ? Number.POSITIVE_INFINITY : this.tierResolver.freshUntil(subject.tenantId, now);
       return tier;
     };
     const pinned = subject.tier ?? this.overrides.get(subject.tenantId)?.tier;

@@ -1,6 +1,7 @@
 import type { CircuitStateChange } from '../breaker/circuit-breaker.js';
 import type { RateLimitMetadata } from '../manager/decision.js';
 import type { StoreFailure } from '../store/resilient-store.js';
+import type { LookupFailure } from '../tenant/tier-resolver.js';
 import type { Tier } from '../tiers.js';
 
 /**
@@ -27,6 +28,12 @@ export interface RateLimitObserver {
   onConcurrency?(event: ConcurrencyEvent): void;
   onCircuitStateChange?(change: CircuitStateChange): void;
   onStoreFailure?(failure: StoreFailure & { readonly store: string }): void;
+  /**
+   * A user lookup on the request path (`resolveTier`, `resolveTenant`) threw or did not answer
+   * within `lookupTimeoutMs`; the request went on with the last known or default tier, or as
+   * anonymous.
+   */
+  onLookupFailure?(failure: LookupFailure): void;
   /**
    * Called after every load sample (each `load.sampleIntervalMs`, off the request path) with this
    * process's smoothed load, and what decisions use now.

@@ -1,6 +1,8 @@
-import type { Clock } from '../clock.js';
+import { type Clock, systemTimers, type Timers } from '../clock.js';
+import { LogThrottle } from '../observe/log-throttle.js';
 import type { Logger } from '../observe/logger.js';
 import { isTier, type Tier } from '../tiers.js';
+import { TIMED_OUT, within } from '../util/deadline.js';
 import { BoundedMap } from '../util/lru.js';
 
 /** Maps tenant ids to a tier. A string pattern is a glob: `*` any run, `?` one character. */
@@ -11,6 +13,14 @@ export interface TierRule {
 
 /** Looks a tenant's tier up elsewhere (database, auth claims). Return `undefined` to fall through. */
 export type ResolveTier = (tenantId: string) => Tier | undefined | null | Promise<Tier | undefined | null>;
+
+/** A user lookup on the request path that failed or did not answer in time. */
+export interface LookupFailure {
+  readonly lookup: 'resolveTier' | 'resolveTenant';
+  /** `timeout`: no answer within `lookupTimeoutMs`; `error`: it threw or rejected. */
+  readonly reason: 'timeout' | 'error';
+  readonly error?: unknown;
+}
 
 /** Compiles a glob or RegExp into an anchored, stateless RegExp. */
 export function compilePattern(pattern: RegExp | string, flags = ''): RegExp {
@@ -28,59 +38,128 @@ export interface TierResolverOptions {
   defaultTier: Tier;
   cacheSize: number;
   cacheTtlMs: number;
+  /** Longest wait for `resolveTier`, in ms. @default 100 */
+  timeoutMs?: number;
   clock: Clock;
+  timers?: Timers;
   logger: Logger;
+  onFailure?: (failure: LookupFailure) => void;
 }
 
-/** Tier detection: ordered rules, then the cached `resolveTier`, then the default tier. */
+/** A lookup in flight for one tenant: every request of that tenant waits on it, within its deadline. */
+interface Pending {
+  /** The answer within the deadline, or `undefined` (timed out, failed, or no usable tier). */
+  readonly bounded: Promise<Tier | undefined>;
+  readonly startedAt: number;
+}
+
+interface Known {
+  readonly tier: Tier;
+  readonly at: number;
+}
+
+/**
+ * Tier detection: ordered rules, then the cached `resolveTier`, then the default tier.
+ *
+ * `resolveTier` runs under a deadline (`timeoutMs`) and is coalesced per tenant. When it does not
+ * answer in time or fails, the tenant's last known tier is used (or the default tier); a late
+ * answer still lands in the cache, so a slow backend refreshes it in the background. A lookup
+ * already past its deadline is not waited for again: a hanging backend costs one deadline per
+ * tenant, not one per request.
+ */
 export class TierResolver {
   private readonly rules: ReadonlyArray<{ re: RegExp; tier: Tier }>;
-  private readonly cache: BoundedMap<string, Tier>;
+  /** Last answers, kept past their TTL so they can be served stale. */
+  private readonly known: BoundedMap<string, Known>;
+  private readonly pending = new Map<string, Pending>();
+  private readonly timeoutMs: number;
+  private readonly logs: LogThrottle;
+  /** Bumped by `clear()`: answers of lookups started before it are not cached. */
+  private generation = 0;
 
   constructor(private readonly options: TierResolverOptions) {
     this.rules = options.rules.map((r) => ({ re: compilePattern(r.pattern), tier: r.tier }));
-    this.cache = new BoundedMap(options.cacheSize, options.cacheTtlMs);
+    this.known = new BoundedMap(options.cacheSize);
+    this.timeoutMs = options.timeoutMs ?? 100;
+    this.logs = new LogThrottle(options.logger, options.clock);
   }
 
-  /** The tier of `tenantId`; synchronous unless `resolveTier` has to be asked. */
+  /** The tier of `tenantId`; synchronous unless `resolveTier` has to be asked (and may be waited for). */
   resolve(tenantId: string): Tier | Promise<Tier> {
     for (const rule of this.rules) if (rule.re.test(tenantId)) return rule.tier;
     const lookup = this.options.resolveTier;
     if (!lookup) return this.options.defaultTier;
     const now = this.options.clock.now();
-    const cached = this.cache.get(tenantId, now);
-    if (cached !== undefined) return cached;
-    return this.lookUp(lookup, tenantId, now);
+    const known = this.known.get(tenantId, now);
+    if (known !== undefined && now - known.at < this.options.cacheTtlMs) return known.tier;
+    const pending = this.pending.get(tenantId) ?? this.start(lookup, tenantId, now);
+    if (now - pending.startedAt >= this.timeoutMs) return known?.tier ?? this.options.defaultTier;
+    return pending.bounded.then((tier) => tier ?? this.known.get(tenantId, this.options.clock.now())?.tier ?? this.options.defaultTier);
   }
 
-  /** Whether `resolveTier`'s answer for the tenant is cached (a failed lookup is not). */
-  cached(tenantId: string, now: number): boolean {
-    return this.cache.get(tenantId, now) !== undefined;
+  /**
+   * Until when (ms) the tenant's tier may be used without asking again: the end of its cached
+   * answer's TTL, or `now` when the last answer is missing or stale (ask on the next request).
+   */
+  freshUntil(tenantId: string, now: number): number {
+    const known = this.known.get(tenantId, now);
+    return known !== undefined && now - known.at < this.options.cacheTtlMs ? known.at + this.options.cacheTtlMs : now;
   }
 
   /** Forgets cached lookups (after an admin change, say). */
   clear(tenantId?: string): void {
-    if (tenantId === undefined) this.cache.clear();
-    else this.cache.delete(tenantId);
+    this.generation++;
+    if (tenantId === undefined) {
+      this.known.clear();
+      this.pending.clear();
+    } else {
+      this.known.delete(tenantId);
+      this.pending.delete(tenantId);
+    }
   }
 
-  private async lookUp(lookup: ResolveTier, tenantId: string, now: number): Promise<Tier> {
+  private start(lookup: ResolveTier, tenantId: string, now: number): Pending {
+    const generation = this.generation;
+    const answer = Promise.resolve()
+      .then(() => lookup(tenantId))
+      .then(
+        (tier) => this.remember(tenantId, tier, generation),
+        (error: unknown) => {
+          this.fail({ lookup: 'resolveTier', reason: 'error', error }, tenantId);
+          return undefined;
+        },
+      )
+      .finally(() => {
+        if (this.pending.get(tenantId) === pending) this.pending.delete(tenantId);
+      });
+    const bounded = within(answer, this.timeoutMs, this.options.timers ?? systemTimers).then((tier) => {
+      if (tier !== TIMED_OUT) return tier;
+      this.fail({ lookup: 'resolveTier', reason: 'timeout' }, tenantId);
+      return undefined;
+    });
+    const pending: Pending = { bounded, startedAt: now };
+    this.pending.set(tenantId, pending);
+    return pending;
+  }
+
+  /** Caches a usable answer (late ones too); `undefined` when the answer is not a tier. */
+  private remember(tenantId: string, answer: Tier | undefined | null, generation: number): Tier | undefined {
+    const tier = answer === undefined || answer === null ? this.options.defaultTier : answer;
+    if (!isTier(tier)) {
+      this.options.logger.warn({ tenantId, tier }, 'resolveTier returned an unknown tier; using the default tier');
+      return undefined;
+    }
+    if (generation === this.generation) this.known.set(tenantId, { tier, at: this.options.clock.now() }, this.options.clock.now());
+    return tier;
+  }
+
+  private fail(failure: LookupFailure, tenantId: string): void {
+    const why = failure.reason === 'timeout' ? `did not answer within ${this.timeoutMs} ms` : 'failed';
+    this.logs.log('warn', `resolveTier:${failure.reason}`, { err: failure.error, tenantId }, `resolveTier ${why}; using the last known or the default tier`);
     try {
-      const tier = await lookup(tenantId);
-      if (tier === undefined || tier === null) {
-        this.cache.set(tenantId, this.options.defaultTier, now);
-        return this.options.defaultTier;
-      }
-      if (!isTier(tier)) {
-        this.options.logger.warn({ tenantId, tier }, 'resolveTier returned an unknown tier; using the default tier');
-        return this.options.defaultTier;
-      }
-      this.cache.set(tenantId, tier, now);
-      return tier;
-    } catch (err) {
-      // Not cached: the next request asks again.
-      this.options.logger.warn({ err, tenantId }, 'resolveTier failed; using the default tier');
-      return this.options.defaultTier;
+      this.options.onFailure?.(failure);
+    } catch {
+      // observers must not break limiting
     }
   }
 }
