@@ -51,7 +51,8 @@ describe('published docs name only APIs that exist', () => {
       // Code blocks are compiled by the snippet test; this one reads the prose.
       const prose = read(file).replace(/```[\s\S]*?```/g, '');
       const unknown: string[] = [];
-      for (const span of prose.matchAll(/`([^`\n]+)`/g)) {
+      // A code span may wrap onto the next line, never across a blank one.
+      for (const span of prose.matchAll(/`((?:[^`\n]|\n(?!\n))+)`/g)) {
         for (const call of (span[1] as string).matchAll(/([A-Za-z_$][\w$]*)\s*\(/g)) {
           const name = call[1] as string;
           if (!known.has(name) && !OUTSIDE.has(name)) unknown.push(`${name} in \`${span[1]}\``);
