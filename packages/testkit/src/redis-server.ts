@@ -152,39 +152,3 @@ async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 25));
   }
 }
-
-/** A Redis Cluster of three masters (no replicas) on loopback. */
-export interface RedisCluster {
-  readonly nodes: readonly RedisServer[];
-  /** `{ host, port }` of every master, for `new Cluster(startupNodes)`. */
-  readonly startupNodes: ReadonlyArray<{ host: string; port: number }>;
-  stop(): Promise<void>;
-}
-
-/** Starts three `redis-server --cluster-enabled yes` and joins them with `redis-cli --cluster create`. */
-export async function startRedisCluster(): Promise<RedisCluster> {
-  const nodes: RedisServer[] = [];
-  try {
-    for (let i = 0; i < 3; i++) {
-      nodes.push(await startRedisServer({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'] }));
-    }
-    await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
-    const deadline = Date.now() + 15_000;
-    for (const node of nodes) {
-      while (!(await node.cli('CLUSTER', 'INFO')).includes('cluster_state:ok')) {
-        if (Date.now() > deadline) throw new Error('Redis Cluster did not reach cluster_state:ok');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-  } catch (error) {
-    await Promise.all(nodes.map((n) => n.stop()));
-    throw error;
-  }
-  return {
-    nodes,
-    startupNodes: nodes.map((n) => ({ host: '127.0.0.1', port: n.port })),
-    stop: async () => {
-      await Promise.all(nodes.map((n) => n.stop()));
-    },
-  };
-}

@@ -1,8 +1,8 @@
 /**
- * A tiny node:http app on the core's HttpRateLimiter and a RedisStore on a real redis-server,
- * for the fault and degradation tests: the same ~20 lines of glue as examples/custom-server,
- * plus a timed HTTP client, a bounded load generator and recorders for decisions and breaker
- * transitions.
+ * A tiny node:http app on the core's HttpRateLimiter and a RedisStore on a real redis-server (or
+ * a store the test built, e.g. on a Redis Cluster), for the fault and degradation tests: the
+ * same ~20 lines of glue as examples/custom-server, plus a timed HTTP client, a bounded load
+ * generator and recorders for decisions and breaker transitions.
  */
 import { createServer, type IncomingMessage, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,8 +16,8 @@ import {
   type RateLimitOptions,
   type StoreFailure,
 } from '@aurum/ratelimit-core';
-import type { Redis, RedisOptions } from 'ioredis';
-import { createRedisStoreFromUrl, type RedisStore } from '../../src/index.js';
+import type { RedisOptions } from 'ioredis';
+import { createRedisStoreFromUrl, type RedisClient, type RedisStore } from '../../src/index.js';
 
 /** Small timeouts so the fault tests run in seconds. */
 export const STORE_TIMEOUT_MS = 50;
@@ -32,15 +32,17 @@ export const LATENCY_MARGIN_MS = 250;
 export const MAX_RECONNECT_DELAY_MS = 2_000;
 export const ADMIN_TOKEN = 'fault-tests-admin-token';
 
-export interface AppOptions {
-  redisUrl: string;
+/** Where the app's store comes from: a URL (the app builds and owns the store) or a ready store. */
+export type AppStoreSource = { redisUrl: string; store?: never } | { store: RedisStore; redisUrl?: never };
+
+export type AppOptions = AppStoreSource & {
   /** Limiter options merged over the fast defaults (timeouts, breaker, tier rules, admin). */
   limiter?: RateLimitOptions<IncomingMessage>;
-  /** Extra ioredis options. */
+  /** Extra ioredis options (with `redisUrl` only). */
   redis?: RedisOptions;
   /** Wait for the first Redis connection before resolving. @default true */
   waitForRedis?: boolean;
-}
+};
 
 /** One response as the client saw it. */
 export interface Sample {
@@ -58,7 +60,8 @@ export interface TestApp {
   readonly url: string;
   readonly limiter: HttpRateLimiter<IncomingMessage>;
   readonly store: RedisStore;
-  readonly client: Redis;
+  /** The store's client: a `Redis` from `redisUrl`, or whatever the given store holds (e.g. a `Cluster`). */
+  readonly client: RedisClient;
   /** Every decision the manager made, in order, stamped with `performance.now()`. */
   readonly decisions: Array<DecisionEvent & { readonly at: number }>;
   readonly transitions: Array<CircuitStateChange & { readonly perfAt: number }>;
@@ -84,7 +87,7 @@ export async function startApp(options: AppOptions): Promise<TestApp> {
   const decisions: TestApp['decisions'] = [];
   const transitions: TestApp['transitions'] = [];
   const failures: StoreFailure[] = [];
-  const store = createRedisStoreFromUrl(options.redisUrl, options.redis ? { redis: options.redis } : {});
+  const store = options.store ?? createRedisStoreFromUrl(options.redisUrl, options.redis ? { redis: options.redis } : {});
   const limiter = createHttpRateLimiter<IncomingMessage>({
     store,
     env: false,
@@ -131,7 +134,7 @@ export async function startApp(options: AppOptions): Promise<TestApp> {
     url,
     limiter,
     store,
-    client: store.client as Redis,
+    client: store.client,
     decisions,
     transitions,
     failures,
@@ -193,6 +196,8 @@ export interface LoadOptions {
   tenant: (client: number) => string;
   /** Pause between one client's requests, ms. @default 0 */
   gapMs?: number;
+  /** Stop sending once aborted (for loads that end on an event rather than a duration). */
+  signal?: AbortSignal;
 }
 
 /** Runs `clients` request loops, bounded by time and by count; resolves with every sample. */
@@ -201,7 +206,7 @@ export async function runLoad(app: TestApp, options: LoadOptions): Promise<Sampl
   const end = performance.now() + options.durationMs;
   let sent = 0;
   const client = async (i: number) => {
-    while (performance.now() < end && sent < options.maxRequests) {
+    while (performance.now() < end && sent < options.maxRequests && !options.signal?.aborted) {
       sent++;
       samples.push(await app.get(options.tenant(i)));
       if (options.gapMs) await sleep(options.gapMs);
