@@ -25,7 +25,7 @@ export interface FleetOptions {
   pollIntervalMs?: number;
   /** How often seen tenants are written to the index, in ms. @default 1000 */
   flushIntervalMs?: number;
-  /** Tenants kept in the fleet-wide index (most recent). @default 10000 */
+  /** Tenants kept in the fleet-wide index (most recent): tenant listings (`GET /tenants`) show no more. @default 10000 */
   maxTenants?: number;
   /** TTL of the override hash, event stream and index, refreshed on every write, in ms. @default 30 days */
   ttlMs?: number;
