@@ -34,7 +34,7 @@ const CHECK_EVERY = 256;
  *
  * Nothing is sorted whole: a scan keeps the best `limit + 1` entries in a bounded heap (the
  * extra one tells whether another page follows) and yields to the event loop every few ms, so
- * listing hundreds of thousands of tenants never stalls the requests this process serves.
+ * listing hundreds of thousands of tenants does not stall the requests this process serves.
  */
 export async function listTenantPage(source: ListingSource, request: PageRequest): Promise<TenantPage> {
   const { limit, after } = request;
@@ -70,7 +70,7 @@ async function localTop(
     const s = c.subject;
     if (anonymousOnly && !s.anonymous) continue;
     const tenantId = s.anonymous ? s.key : s.tenantId;
-    // Compared before anything is allocated: most contexts of a large scan are skipped here.
+    // At or before the cursor: listed on an earlier page.
     if (after !== undefined && !(c.lastSeen < after.lastSeen || (c.lastSeen === after.lastSeen && tenantId < after.tenantId))) continue;
     heap.offer({ tenantId, key: s.key, tier: c.tier, anonymous: s.anonymous, lastSeen: c.lastSeen, allowed: c.allowed, denied: c.denied });
   }
