@@ -1,7 +1,8 @@
 /**
  * `GET /tenants` with 200 000 tracked tenants must not stall the event loop. The goal is no stall
- * over 20 ms; the bound asserted leaves room for a loaded 2-core CI machine. Before paging, one
- * listing answered a 26 MB body after blocking the loop for 400-500 ms.
+ * over 20 ms (8-12 ms measured on a busy 2-core machine); the bound asserted leaves room for a
+ * loaded CI machine. Before paging, one listing answered a 26 MB body after blocking the loop for
+ * 0.4-1.6 s.
  */
 import { describe, expect, it } from 'vitest';
 import { createHttpRateLimiter, DEFAULT_ADMIN_PREFIX, type HttpRateLimiter } from '../src/index.js';
@@ -11,7 +12,7 @@ const TOKEN = 'admin-s3cret';
 const MAX_STALL_MS = 50;
 /**
  * getAllTenantStatus builds all 200 000 summaries, and young-generation collections promote them
- * (25-40 ms each here, a V8 cost no slicing avoids): 40-100 ms measured. Before paging: 300-360 ms.
+ * (25-40 ms each here, a V8 cost no slicing avoids): 45-100 ms measured. Before paging: 0.3-0.7 s.
  */
 const MAX_STALL_ALL_MS = 150;
 
