@@ -73,6 +73,7 @@ export {
   type TenantSummary,
 } from './manager/manager.js';
 export { anonymousSubject, bucketKey, leaseKey, type Subject, tenantSubject } from './manager/subject.js';
+export { DEFAULT_TENANT_PAGE_LIMIT, type ListTenantsOptions, MAX_TENANT_PAGE_LIMIT, type TenantPage } from './manager/tenant-page.js';
 export { type Logger, silentLogger } from './observe/logger.js';
 export type { ConcurrencyEvent, DecisionEvent, LoadEvent, RateLimitObserver } from './observe/observer.js';
 export { normalizePath, pathLabel } from './routing/path.js';

@@ -113,7 +113,59 @@ describe('admin routes', () => {
     expect(res.status).toBe(200);
     expect(res.headers).toMatchObject({ 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
     expect(res.json.tenants).toEqual([expect.objectContaining({ tenantId: 'acme', allowed: 1, denied: 0, tier: 'free' })]);
+    expect(res.json.nextCursor).toBeNull();
   });
+
+  it('GET /tenants pages: ?limit= entries, nextCursor to resume, null on the last page', async () => {
+    const { call, manager, clock } = setup();
+    for (let i = 0; i < 5; i++) {
+      clock.advance(1);
+      await manager.checkRateLimit(`t-${i}`);
+    }
+    const ids = (res: { json: Record<string, unknown> }) => (res.json.tenants as Array<{ tenantId: string }>).map((t) => t.tenantId);
+    const first = await call('GET', '/tenants?limit=2');
+    expect(ids(first)).toEqual(['t-4', 't-3']);
+    expect(first.json.nextCursor).toEqual(expect.any(String));
+    const second = await call('GET', `/tenants?cursor=${encodeURIComponent(first.json.nextCursor as string)}&limit=2`);
+    expect(ids(second)).toEqual(['t-2', 't-1']);
+    const last = await call('GET', `/tenants/?limit=2&cursor=${second.json.nextCursor}#ignored`);
+    expect(last.json).toMatchObject({ nextCursor: null });
+    expect(ids(last)).toEqual(['t-0']);
+  });
+
+  it('GET /tenants answers 100 tenants unless asked for more, and at most 1000', async () => {
+    const { call, manager } = setup();
+    for (let i = 0; i < 1001; i++) await manager.checkRateLimit(`t-${i}`);
+    const first = await call('GET', '/tenants');
+    expect(first.json.tenants).toHaveLength(100);
+    expect(first.json.nextCursor).toEqual(expect.any(String));
+    expect((await call('GET', '/tenants?limit=1000')).json.tenants).toHaveLength(1000);
+  });
+
+  it.each(['0', '1001', '-1', '1.5', '1e2', 'ten', '', ' 5', '99999999999'])(
+    'GET /tenants?limit=%s answers 400 invalid_request naming limit',
+    async (limit) => {
+      const { call, manager } = setup();
+      await manager.checkRateLimit('acme');
+      const res = await call('GET', `/tenants?limit=${encodeURIComponent(limit)}`);
+      expect(res.status).toBe(400);
+      const error = res.json.error as Record<string, unknown>;
+      expect(error.type).toBe('https://aurum.api/errors/invalid_request');
+      expect(error.detail).toMatch(/^limit must be a whole number from 1 to 1000, got /);
+    },
+  );
+
+  it.each(['nope!', 'bm90IGpzb24', Buffer.from('[1]').toString('base64url')])(
+    'GET /tenants?cursor=%s answers 400 invalid_request naming cursor',
+    async (cursor) => {
+      const { call } = setup();
+      const res = await call('GET', `/tenants?cursor=${encodeURIComponent(cursor)}`);
+      expect(res.status).toBe(400);
+      const error = res.json.error as Record<string, unknown>;
+      expect(error.type).toBe('https://aurum.api/errors/invalid_request');
+      expect(error.detail).toMatch(/^cursor is malformed/);
+    },
+  );
 
   it('GET /tenants/:id shows one tenant, percent-decoded', async () => {
     const { call, manager } = setup();

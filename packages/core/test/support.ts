@@ -169,6 +169,8 @@ export class FakeFleet implements FleetSync {
   readonly overrides = new Map<string, TenantOverride>();
   readonly seen = new Map<string, SeenTenant>();
   readonly published: FleetEvent[] = [];
+  /** Calls of listSeen (and, in {@link PagingFleet}, listSeenAfter). */
+  readonly listed: Array<{ limit: number; after?: SeenTenant }> = [];
   private readonly listeners = new Set<(event: FleetEvent) => void>();
   failing = false;
 
@@ -204,7 +206,13 @@ export class FakeFleet implements FleetSync {
 
   async listSeen(limit: number): Promise<SeenTenant[]> {
     this.check();
-    return [...this.seen.values()].sort((a, b) => b.lastSeen - a.lastSeen).slice(0, limit);
+    this.listed.push({ limit });
+    return this.ordered().slice(0, limit);
+  }
+
+  /** The index in FleetSync's order: most recent first, ties by tenant id descending. */
+  protected ordered(): SeenTenant[] {
+    return [...this.seen.values()].sort((a, b) => b.lastSeen - a.lastSeen || (a.tenantId < b.tenantId ? 1 : a.tenantId > b.tenantId ? -1 : 0));
   }
 
   /** Delivers an event to every subscriber, as another instance's change would arrive. */
@@ -215,6 +223,16 @@ export class FakeFleet implements FleetSync {
 
   get subscribers(): number {
     return this.listeners.size;
+  }
+}
+
+/** A {@link FakeFleet} that pages its index itself, as RedisFleetSync does. */
+export class PagingFleet extends FakeFleet {
+  async listSeenAfter(after: SeenTenant, limit: number): Promise<SeenTenant[]> {
+    this.check();
+    this.listed.push({ limit, after });
+    const below = (s: SeenTenant) => s.lastSeen < after.lastSeen || (s.lastSeen === after.lastSeen && s.tenantId < after.tenantId);
+    return this.ordered().filter(below).slice(0, limit);
   }
 }
 

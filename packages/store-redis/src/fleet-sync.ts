@@ -11,12 +11,13 @@ import {
   unref,
 } from '@aurum/ratelimit-core';
 import type { RedisClient } from './client.js';
-import { FLEET_LOAD_LUA, PUBLISH_LUA, RECORD_SEEN_LUA } from './lua/fleet.js';
+import { FLEET_LOAD_LUA, LIST_SEEN_AFTER_LUA, PUBLISH_LUA, RECORD_SEEN_LUA } from './lua/fleet.js';
 import { LuaScript } from './script.js';
 
 const PUBLISH = new LuaScript(PUBLISH_LUA);
 const RECORD_SEEN = new LuaScript(RECORD_SEEN_LUA);
 const FLEET_LOAD = new LuaScript(FLEET_LOAD_LUA);
+const LIST_SEEN_AFTER = new LuaScript(LIST_SEEN_AFTER_LUA);
 
 /** Tuning of the fleet-wide state kept in Redis. */
 export interface FleetOptions {
@@ -24,7 +25,7 @@ export interface FleetOptions {
   pollIntervalMs?: number;
   /** How often seen tenants are written to the index, in ms. @default 1000 */
   flushIntervalMs?: number;
-  /** Tenants kept in the fleet-wide index (most recent). @default 10000 */
+  /** Tenants kept in the fleet-wide index (most recent): tenant listings (`GET /tenants`) show no more. @default 10000 */
   maxTenants?: number;
   /** TTL of the override hash, event stream and index, refreshed on every write, in ms. @default 30 days */
   ttlMs?: number;
@@ -123,9 +124,20 @@ export class RedisFleetSync implements FleetSync {
 
   async listSeen(limit: number): Promise<SeenTenant[]> {
     await this.flushSeen();
-    const flat = await this.client.zrevrange(this.tenantsKey, 0, Math.max(0, limit - 1), 'WITHSCORES');
+    return seenFrom(await this.client.zrevrange(this.tenantsKey, 0, Math.max(0, limit - 1), 'WITHSCORES'));
+  }
+
+  /** One round trip (LIST_SEEN_AFTER_LUA), after writing this instance's pending sightings. */
+  async listSeenAfter(after: SeenTenant, limit: number): Promise<SeenTenant[]> {
+    await this.flushSeen();
+    const reply = (await LIST_SEEN_AFTER.run(this.client, [this.tenantsKey], [String(after.lastSeen), after.tenantId, limit])) as string[][];
+    const [page = [], tied] = reply;
+    if (tied === undefined) return seenFrom(page);
+    // The cursor's member moved or left: of the members tied at its score, those below it come
+    // first. JavaScript's string order is Redis's byte order here: tenant ids are ASCII.
     const out: SeenTenant[] = [];
-    for (let i = 0; i < flat.length; i += 2) out.push({ tenantId: flat[i] as string, lastSeen: Number(flat[i + 1]) });
+    for (const tenantId of tied) if (tenantId < after.tenantId && out.length < limit) out.push({ tenantId, lastSeen: after.lastSeen });
+    for (const seen of seenFrom(page)) if (out.length < limit) out.push(seen);
     return out;
   }
 
@@ -252,6 +264,13 @@ export class RedisFleetSync implements FleetSync {
       this.polling = false;
     }
   }
+}
+
+/** Index entries from a flat `member, score, …` reply. */
+function seenFrom(flat: readonly string[]): SeenTenant[] {
+  const out: SeenTenant[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push({ tenantId: flat[i] as string, lastSeen: Number(flat[i + 1]) });
+  return out;
 }
 
 function toEvent(fields: string[]): FleetEvent | undefined {

@@ -35,6 +35,7 @@ const ALL: Record<string, LuaScript> = {
   publish: new LuaScript(fleetLua.PUBLISH_LUA),
   recordSeen: new LuaScript(fleetLua.RECORD_SEEN_LUA),
   fleetLoad: new LuaScript(fleetLua.FLEET_LOAD_LUA),
+  listSeenAfter: new LuaScript(fleetLua.LIST_SEEN_AFTER_LUA),
 };
 
 function commandStats(info: string): Record<string, Record<string, number>> {
@@ -55,6 +56,7 @@ describe('Lua script SHAs', () => {
       'COUNT_LEASES_LUA',
       'FLEET_LOAD_LUA',
       'INSPECT_LUA',
+      'LIST_SEEN_AFTER_LUA',
       'PUBLISH_LUA',
       'RECORD_SEEN_LUA',
     ]);
@@ -89,12 +91,13 @@ describe('Lua script SHAs', () => {
     await fleet.publishReset('t');
     fleet.recordSeen('t', 'free', Date.now());
     expect((await fleet.listSeen(10)).map((s) => s.tenantId)).toEqual(['t']);
+    expect(await fleet.listSeenAfter({ tenantId: 't', lastSeen: Number.MAX_SAFE_INTEGER }, 10)).toHaveLength(1);
     await fleet.publishLoad(0.5, 5_000);
     await store.close(); // withdraws this instance's load: one more EVALSHA
 
     const stats = commandStats(await client.info('commandstats'));
     expect(stats.eval, 'EVAL was needed: some SHA did not match the cached script').toBeUndefined();
-    expect(stats.evalsha).toMatchObject({ calls: 10, failed_calls: 0, rejected_calls: 0 });
+    expect(stats.evalsha).toMatchObject({ calls: 11, failed_calls: 0, rejected_calls: 0 });
   });
 });
 

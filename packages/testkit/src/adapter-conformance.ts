@@ -274,6 +274,12 @@ export function describeAdapterConformance(suite: AdapterConformanceOptions): vo
         const list = await request(app.url, `${prefix}/tenants`, { headers: auth });
         expect(list.status).toBe(200);
         expect((list.json as { tenants: Array<{ tenantId: string }> }).tenants.map((t) => t.tenantId)).toContain(id);
+        // The query string reaches the core: pages of ?limit= entries, 400 for a bad one.
+        const page = await request(app.url, `${prefix}/tenants?limit=1`, { headers: auth });
+        expect(page.json).toMatchObject({ tenants: [expect.objectContaining({ tenantId: expect.any(String) })] });
+        expect((page.json as { tenants: unknown[] }).tenants).toHaveLength(1);
+        expect(page.json).toHaveProperty('nextCursor');
+        expect((await request(app.url, `${prefix}/tenants?limit=0`, { headers: auth })).status).toBe(400);
 
         const status = await request(app.url, `${prefix}/tenants/${id}`, { headers: auth });
         expect(status.json).toMatchObject({ tenantId: id, tier: 'free', limit: 10, remaining: 7 });

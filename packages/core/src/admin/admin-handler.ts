@@ -2,6 +2,7 @@ import type { AdminOptions, AdminRequest } from '../config/options.js';
 import { isAurumError, type RateLimitConfigError } from '../errors.js';
 import type { HttpResponse } from '../http/problem.js';
 import type { RateLimitManager } from '../manager/manager.js';
+import { invalidLimit } from '../manager/tenant-page.js';
 import type { Logger } from '../observe/logger.js';
 import type { TenantOverride } from '../tiers.js';
 import { bearerToken, secretsEqual } from './auth.js';
@@ -42,7 +43,14 @@ export class AdminHandler {
     const m = manager;
     const id = '([^/]+)';
     this.routes = [
-      { method: 'GET', pattern: /^\/tenants$/, run: async () => json(200, { tenants: await m.getAllTenantStatus() }) },
+      {
+        method: 'GET',
+        pattern: /^\/tenants$/,
+        run: async (_x, req) => {
+          const query = queryOf(req.path);
+          return json(200, await m.listTenants({ limit: limitParam(query.get('limit')), cursor: query.get('cursor') }));
+        },
+      },
       {
         method: 'GET',
         pattern: new RegExp(`^/tenants/${id}$`),
@@ -146,6 +154,8 @@ export class AdminHandler {
   private errorResponse(error: unknown): HttpResponse {
     if (isAurumError(error)) {
       switch (error.code) {
+        case 'ERR_AURUM_INVALID_ARGUMENT':
+          return fail(400, 'invalid_request', 'Invalid Request', error.message);
         case 'ERR_AURUM_INVALID_TENANT':
           return fail(400, 'invalid_tenant', 'Invalid Tenant', error.message);
         case 'ERR_AURUM_CONFIG':
@@ -184,6 +194,21 @@ function decode(segment: string | undefined): string {
   } catch {
     return segment ?? '';
   }
+}
+
+/** The query parameters of a request path. */
+function queryOf(url: string): URLSearchParams {
+  const start = url.indexOf('?');
+  if (start < 0) return new URLSearchParams();
+  const end = url.indexOf('#', start);
+  return new URLSearchParams(url.slice(start + 1, end < 0 ? undefined : end));
+}
+
+/** `?limit=` as a number; `Number()` alone would also take `1e3`, ` 5` and `0x10`. */
+function limitParam(raw: string | null): number | undefined {
+  if (raw === null) return undefined;
+  if (!/^\d{1,9}$/.test(raw)) throw invalidLimit(JSON.stringify(raw));
+  return Number(raw);
 }
 
 function stripQuery(url: string): string {

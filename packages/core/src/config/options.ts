@@ -129,8 +129,8 @@ export interface RateLimitManagerOptions {
   /** Tenant id length and character rules. */
   tenantIdRules?: TenantIdRules;
   /**
-   * Tenants whose resolved tier, quota and keys are kept between requests (and listed by
-   * `getAllTenantStatus`). Set it at or above your active tenant count: a tenant beyond it is
+   * Tenants whose resolved tier, quota and keys are kept between requests (and, without a shared
+   * store, listed by `listTenants`). Set it at or above your active tenant count: a tenant beyond it is
    * re-validated and re-resolved on each request. @default 250000
    */
   maxTrackedTenants?: number;

@@ -21,6 +21,8 @@ import type { Admission, ConcurrencySlot, RateLimitDecision, RateLimitMetadata }
 import type { CheckOptions, HealthReport, QuotaReport, Readiness, TenantStatus, TenantSummary } from './reports.js';
 import { anonymousSubject, bucketKey, isSubject, type Subject, tenantSubject } from './subject.js';
 import { contextKey, newContext, type TenantContext, TenantContexts } from './tenant-context.js';
+import { type ListingSource, listTenantPage } from './tenant-listing.js';
+import { type ListTenantsOptions, pageRequest, type TenantPage } from './tenant-page.js';
 
 export type { CheckOptions, HealthReport, QuotaReport, Readiness, TenantStatus, TenantSummary } from './reports.js';
 
@@ -346,43 +348,38 @@ export class RateLimitManager {
   }
 
   /**
-   * Tenants seen recently, most recent first: by this process (at most `maxTrackedTenants`) and,
-   * with a shared store, by the whole fleet (a bounded index, not a key scan).
+   * One page of the tenants seen recently, most recent first (ties by id, descending); pass its
+   * `nextCursor` back for the next page. Without a shared store: the tenants and anonymous client
+   * groups this process tracks (at most `maxTrackedTenants`). With one (Redis): the tenants in the
+   * fleet-wide index, which holds the most recently seen `maxTenants` (default 10 000), with this
+   * process's counts where it has them, plus this process's anonymous client groups. A tenant
+   * seen again while you page moves to the front: a walk never lists it twice, but may miss it.
+   * A scan yields to the event loop every few ms and sorts only the page, so requests never stall.
+   * @throws InvalidArgumentError (as a rejection) for a `limit` that is not a whole number from 1
+   *   to 1000, or a `cursor` that is not a `nextCursor`
+   */
+  async listTenants(options: ListTenantsOptions = {}): Promise<TenantPage> {
+    return listTenantPage(this.listingSource(), pageRequest(options));
+  }
+
+  /**
+   * Every tenant {@link listTenants} would list, in one array of at most `maxTrackedTenants`,
+   * most recent first. Prefer {@link listTenants}: this builds all of it in memory.
    */
   async getAllTenantStatus(): Promise<TenantSummary[]> {
-    const byKey = new Map<string, TenantSummary>();
-    for (const c of this.contexts.values()) {
-      if (!c.seen) continue;
-      const s = c.subject;
-      byKey.set(s.key, {
-        tenantId: s.anonymous ? s.key : s.tenantId,
-        key: s.key,
-        tier: c.tier,
-        anonymous: s.anonymous,
-        lastSeen: c.lastSeen,
-        allowed: c.allowed,
-        denied: c.denied,
-      });
-    }
-    if (this.fleet) {
-      try {
-        for (const seen of await this.fleet.listSeen(this.config.maxTrackedTenants)) {
-          // The index is shared: anything in it is data, validated like a header before use.
-          if (tenantIdProblem(seen.tenantId, this.config.tenantIdRules) !== undefined) continue;
-          const subject = tenantSubject(seen.tenantId);
-          const local = byKey.get(subject.key);
-          if (local) {
-            if (seen.lastSeen > local.lastSeen) byKey.set(subject.key, { ...local, lastSeen: seen.lastSeen });
-            continue;
-          }
-          const tier = await this.tierFor(newContext(subject), this.config.clock.now());
-          byKey.set(subject.key, { tenantId: seen.tenantId, key: subject.key, tier, anonymous: false, lastSeen: seen.lastSeen, allowed: 0, denied: 0 });
-        }
-      } catch (err) {
-        this.config.logger.warn({ err }, 'could not list fleet-wide tenants; showing this instance only');
-      }
-    }
-    return [...byKey.values()].sort((a, b) => b.lastSeen - a.lastSeen);
+    return (await listTenantPage(this.listingSource(), { limit: this.config.maxTrackedTenants, after: undefined })).tenants;
+  }
+
+  private listingSource(): ListingSource {
+    return {
+      contexts: () => this.contexts.values(),
+      context: (tenantId) => this.contexts.tenant(tenantId),
+      isTenantId: (id) => tenantIdProblem(id, this.config.tenantIdRules) === undefined,
+      tierOf: (subject) => this.tierOf(subject),
+      fleet: this.fleet,
+      maxTracked: this.config.maxTrackedTenants,
+      logger: this.config.logger,
+    };
   }
 
   /** Tier table, overrides and tier rules in effect. */

@@ -28,8 +28,14 @@ export interface FleetSync {
   subscribe(listener: (event: FleetEvent) => void): () => void;
   /** Notes a tenant seen by this instance; implementations batch the writes. */
   recordSeen(tenantId: string, tier: Tier, at: number): void;
-  /** Tenants seen fleet-wide, most recent first, at most `limit`. */
+  /** Tenants seen fleet-wide, most recent first (ties by tenant id, descending), at most `limit`. */
   listSeen(limit: number): Promise<SeenTenant[]>;
+  /**
+   * The next page of {@link listSeen}'s order: at most `limit` tenants listed after `after`
+   * (lower `lastSeen`, or the same and a lower tenant id), whether or not `after` is still in
+   * the index. Without it the manager reads `listSeen(maxTrackedTenants)` and pages in memory.
+   */
+  listSeenAfter?(after: SeenTenant, limit: number): Promise<SeenTenant[]>;
   /** When a tenant was last seen fleet-wide (epoch ms), if it is in the index. */
   lastSeen?(tenantId: string): Promise<number | undefined>;
   /**

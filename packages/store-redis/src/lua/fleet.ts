@@ -41,6 +41,33 @@ return 1
 `;
 
 /**
+ * The page of the tenant index after a cursor (score, member), in ZREVRANGE order: score
+ * descending, ties by member descending. While the cursor's member still has the cursor's score,
+ * its rank locates the page exactly, however many members share that score. Otherwise (seen
+ * again, or dropped from the index) the members tied at the cursor's score come back whole, for
+ * the caller to keep those below the cursor's member: Lua compares strings by the server's
+ * locale, not byte order, so it cannot pick them itself.
+ *
+ * KEYS[1]  sorted set: tenant id scored by last-seen time (ms)
+ * ARGV[1]  cursor score
+ * ARGV[2]  cursor member
+ * ARGV[3]  most members returned
+ *
+ * Returns { page } (member, score, … flat) when the cursor was found, otherwise { lower, tied }:
+ * up to ARGV[3] members (with scores) below the cursor's score, and every member at it (descending).
+ */
+export const LIST_SEEN_AFTER_LUA = `
+local limit = tonumber(ARGV[3])
+local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
+if score and tonumber(score) == tonumber(ARGV[1]) then
+  local rank = redis.call('ZREVRANK', KEYS[1], ARGV[2])
+  return { redis.call('ZREVRANGE', KEYS[1], rank + 1, rank + limit, 'WITHSCORES') }
+end
+local lower = redis.call('ZREVRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '-inf', 'WITHSCORES', 'LIMIT', 0, limit)
+return { lower, redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1]) }
+`;
+
+/**
  * Publishes one instance's load and reads every live instance's, in one round trip on one key
  * (the `{meta}` hash tag: one slot on a Cluster). Each field carries its own timestamp (Redis
  * TIME), so an instance that stopped publishing drops out after ARGV[3] ms even though the hash
