@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createHttpRateLimiter, DEFAULT_ADMIN_PREFIX, type HttpRateLimiter } from '../src/index.js';
 
 const TENANTS = 200_000;
-const TOKEN = 'admin-s3cret';
+const TOKEN = 'admin-s3cret-0123456789';
 const MAX_STALL_MS = 50;
 /**
  * getAllTenantStatus builds all 200 000 summaries, and young-generation collections promote them
