@@ -7,19 +7,33 @@ export type RedisClient = Redis | Cluster;
 const CONNECTING = new Set(['wait', 'connecting', 'connect']);
 
 /**
- * Tracks whether the client is still making its first connection, so requests that arrive
- * during a cold start are not held against Redis. A connection error before the first `ready`
- * ends the start-up phase: a Redis that is really down counts as down.
+ * Tracks the client's connection for the store: whether it is still making its first
+ * connection, so requests that arrive during a cold start are not held against Redis (a
+ * connection error before the first `ready` ends the start-up phase: a Redis that is really down
+ * counts as down), and every later `ready`, which is a reconnect.
  */
 export class ConnectionWatch {
   private everReady: boolean;
   private failedEarly = false;
+  private readonly reconnectListeners = new Set<() => void>();
+  private readonly onReady = () => {
+    if (!this.everReady) {
+      this.everReady = true;
+      return;
+    }
+    for (const listener of [...this.reconnectListeners]) {
+      try {
+        listener();
+      } catch {
+        // A broken listener must not keep the others from hearing the news.
+      }
+    }
+  };
 
   constructor(private readonly client: RedisClient) {
     this.everReady = client.status === 'ready';
-    client.once('ready', () => {
-      this.everReady = true;
-    });
+    // One listener for the client's lifetime, however many subscribe (removed by dispose()).
+    client.on('ready', this.onReady);
     const early = () => {
       if (!this.everReady) this.failedEarly = true;
     };
@@ -30,5 +44,18 @@ export class ConnectionWatch {
 
   get starting(): boolean {
     return !this.everReady && !this.failedEarly && CONNECTING.has(this.client.status);
+  }
+
+  /** Calls `listener` on every `ready` after the first; returns an unsubscribe function. */
+  onReconnect(listener: () => void): () => void {
+    const entry = () => listener();
+    this.reconnectListeners.add(entry);
+    return () => this.reconnectListeners.delete(entry);
+  }
+
+  /** Stops listening to the client (the store is closed; the client may live on). */
+  dispose(): void {
+    this.client.off('ready', this.onReady);
+    this.reconnectListeners.clear();
   }
 }

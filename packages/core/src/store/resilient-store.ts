@@ -92,6 +92,7 @@ export class ResilientStore implements RateLimitStore {
   private readonly onFailure: ((failure: StoreFailure) => void) | undefined;
   private readonly ownsFallback: boolean;
   private readonly blocked: BoundedMap<string, Blocked> | undefined;
+  private readonly stopReconnectWatch: (() => void) | undefined;
 
   constructor(options: ResilientStoreOptions) {
     const issues: ConfigIssue[] = [];
@@ -116,6 +117,8 @@ export class ResilientStore implements RateLimitStore {
     this.onFailure = options.onFailure;
     this.name = this.primary.name;
     this.blocked = options.blockedCache === false ? undefined : new BoundedMap(10_000);
+    // A reconnect says the primary is back now: probe at once rather than after the reset timeout.
+    this.stopReconnectWatch = this.primary.onReconnect?.(() => this.breaker.halfOpen('reconnected'));
   }
 
   /** The primary's fleet-wide state, if it has any. */
@@ -303,6 +306,7 @@ export class ResilientStore implements RateLimitStore {
   }
 
   async close(): Promise<void> {
+    this.stopReconnectWatch?.();
     await this.primary.close();
     if (this.ownsFallback) await this.fallback.close();
   }
