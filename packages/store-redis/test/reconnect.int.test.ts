@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { type RedisServer, startRedisServer } from '@aurum/ratelimit-testkit';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRedisStoreFromUrl } from '../src/index.js';
 import { closeAllApps, runLoad, type Sample, sleep, startApp, stats, type TestApp } from './support/http-app.js';
 
 /** The bound: closed again within this long of the reconnect (or restart). */
@@ -158,4 +159,31 @@ describe('Redis killed with SIGKILL for 5 s under a steady request loop', () => 
     expect(unexpected(samples)).toEqual([]);
     expect(await app.adminHealth()).toMatchObject({ status: 'ok', circuitBreaker: 'closed' });
   }, 60_000);
+});
+
+describe('RedisStore.onReconnect', () => {
+  it('reports every ready after the first, until unsubscribed, and stops listening on close', async () => {
+    const store = createRedisStoreFromUrl(server().url, { fleet: false });
+    const client = store.client as Redis;
+    const readyListeners = client.listenerCount('ready');
+    let calls = 0;
+    const off = store.onReconnect(() => calls++);
+    await store.waitForConnection(WAIT_LIMIT_MS);
+    await sleep(50);
+    expect(calls).toBe(0);
+
+    const first = nextReady(client, WAIT_LIMIT_MS);
+    await server().cli('CLIENT', 'KILL', 'TYPE', 'normal');
+    await first;
+    expect(calls).toBe(1);
+
+    off();
+    const second = nextReady(client, WAIT_LIMIT_MS);
+    await server().cli('CLIENT', 'KILL', 'TYPE', 'normal');
+    await second;
+    expect(calls).toBe(1);
+
+    await store.close();
+    expect(client.listenerCount('ready')).toBe(readyListeners - 1);
+  });
 });
