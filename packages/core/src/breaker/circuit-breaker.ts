@@ -60,7 +60,7 @@ export interface CircuitBreakerOptions {
 }
 
 /** Defaults of {@link CircuitBreakerOptions}. */
-export const BREAKER_DEFAULTS = {
+const BREAKER_DEFAULTS = {
   failureRateThreshold: 50,
   minimumCalls: 5,
   slidingWindowMs: 1_000,
@@ -123,7 +123,7 @@ export function withoutBreakerAlias(options: CircuitBreakerOptions): CircuitBrea
  * CLOSED → OPEN when, over the last `slidingWindowMs`, at least `minimumCalls` calls were made
  * and at least `failureRateThreshold` % of them failed (see {@link FailureRateWindow});
  * OPEN → HALF_OPEN once `resetTimeoutMs` has passed (checked lazily on the next call, so no
- * timer exists) or at once when {@link halfOpen} is told the primary is back;
+ * timer exists) or at once when {@link CircuitBreaker.halfOpen} is told the primary is back;
  * HALF_OPEN lets `halfOpenProbes` calls through: all succeed → CLOSED, any fails → OPEN.
  */
 export class CircuitBreaker {
