@@ -13,7 +13,7 @@ function resilient(primary: ScriptedStore, clock: FakeClock) {
     primary,
     fallback: new MemoryStore({ clock, sweepIntervalMs: 0 }),
     timeoutMs: 20,
-    breaker: { failureThreshold: 3, resetTimeoutMs: 1000 },
+    breaker: { minimumCalls: 3, resetTimeoutMs: 1000 },
     clock,
   });
 }

@@ -17,7 +17,10 @@ const P = ENV_PREFIX;
 /** For every variable: a good value, what it becomes, and a bad value (undefined: none exists). */
 const CASES: Record<string, { good: string; expect: Record<string, unknown>; bad?: string }> = {
   [REDIS_URL_VAR]: { good: 'redis://cache.internal:6379/0', expect: { redisUrl: 'redis://cache.internal:6379/0' }, bad: 'http://cache:6379' },
-  [`${P}CIRCUIT_THRESHOLD`]: { good: '7', expect: { circuitBreaker: { failureThreshold: 7 } }, bad: '0' },
+  [`${P}CIRCUIT_THRESHOLD`]: { good: '7', expect: { circuitBreaker: { minimumCalls: 7 } }, bad: '0' },
+  [`${P}CIRCUIT_FAILURE_RATE`]: { good: '37.5', expect: { circuitBreaker: { failureRateThreshold: 37.5 } }, bad: '101' },
+  [`${P}CIRCUIT_MINIMUM_CALLS`]: { good: '20', expect: { circuitBreaker: { minimumCalls: 20 } }, bad: '2.5' },
+  [`${P}CIRCUIT_WINDOW_MS`]: { good: '2000', expect: { circuitBreaker: { slidingWindowMs: 2000 } }, bad: '2147483648' },
   [`${P}CIRCUIT_RESET_TIMEOUT`]: { good: '30', expect: { circuitBreaker: { resetTimeoutMs: 30_000 } }, bad: '-1' },
   [`${P}CIRCUIT_HALF_OPEN_PROBES`]: { good: '3', expect: { circuitBreaker: { halfOpenProbes: 3 } }, bad: '1.5' },
   [`${P}CIRCUIT_SLOW_CALL_MS`]: { good: '250', expect: { circuitBreaker: { slowCallMs: 250 } }, bad: 'slow' },
@@ -137,7 +140,7 @@ describe('loadConfigFromEnv', () => {
         [`${P}IPV6_PREFIX`]: '48',
       }),
     ).toEqual({
-      circuitBreaker: { failureThreshold: 2, resetTimeoutMs: 500 },
+      circuitBreaker: { minimumCalls: 2, resetTimeoutMs: 500 },
       tiers: { free: { requestsPerSecond: 1, burstSize: 2 } },
       anonymous: { mode: 'ip', ipv6Prefix: 48 },
     });
@@ -186,6 +189,54 @@ describe('loadConfigFromEnv', () => {
   });
 });
 
+describe('circuit breaker variables', () => {
+  it('read the failure-rate policy together', () => {
+    expect(
+      loadConfigFromEnv({
+        [`${P}CIRCUIT_FAILURE_RATE`]: '60',
+        [`${P}CIRCUIT_MINIMUM_CALLS`]: '10',
+        [`${P}CIRCUIT_WINDOW_MS`]: '5000',
+        [`${P}CIRCUIT_RESET_TIMEOUT`]: '1.1',
+      }),
+    ).toEqual({ circuitBreaker: { failureRateThreshold: 60, minimumCalls: 10, slidingWindowMs: 5000, resetTimeoutMs: 1100 } });
+  });
+
+  it('map the seed CIRCUIT_THRESHOLD to minimumCalls, and refuse it beside CIRCUIT_MINIMUM_CALLS', () => {
+    expect(loadConfigFromEnv({ [`${P}CIRCUIT_THRESHOLD`]: '5' })).toEqual({ circuitBreaker: { minimumCalls: 5 } });
+    const error = thrown(() => loadConfigFromEnv({ [`${P}CIRCUIT_THRESHOLD`]: '5', [`${P}CIRCUIT_MINIMUM_CALLS`]: '8' })) as RateLimitConfigError;
+    expect(issueKeys(error)).toEqual([`${P}CIRCUIT_THRESHOLD`]);
+    expect(error.issues[0]?.message).toBe(`is the old name of ${P}CIRCUIT_MINIMUM_CALLS: set only ${P}CIRCUIT_MINIMUM_CALLS`);
+  });
+
+  it.each([
+    ['CIRCUIT_FAILURE_RATE', '0'],
+    ['CIRCUIT_FAILURE_RATE', '-5'],
+    ['CIRCUIT_MINIMUM_CALLS', '0'],
+    ['CIRCUIT_WINDOW_MS', '0'],
+    ['CIRCUIT_WINDOW_MS', '100.5'],
+    ['CIRCUIT_RESET_TIMEOUT', '0.0005'],
+    ['CIRCUIT_RESET_TIMEOUT', '2147484'],
+    ['CIRCUIT_RESET_TIMEOUT', '1e999'],
+    ['CIRCUIT_SLOW_CALL_MS', '2147483648'],
+  ])('reject %s=%s', (name, value) => {
+    expect(issueKeys(thrown(() => loadConfigFromEnv({ [`${P}${name}`]: value })))).toEqual([`${P}${name}`]);
+  });
+
+  it('accept the largest timer a Node.js timer takes', () => {
+    expect(loadConfigFromEnv({ [`${P}CIRCUIT_RESET_TIMEOUT`]: '2147483.647', [`${P}CIRCUIT_WINDOW_MS`]: '2147483647' })).toEqual({
+      circuitBreaker: { resetTimeoutMs: 2 ** 31 - 1, slidingWindowMs: 2 ** 31 - 1 },
+    });
+  });
+
+  it('reach the breaker a manager builds, with the seed variable as minimumCalls', () => {
+    const manager = createRateLimitManager({
+      env: { [`${P}CIRCUIT_THRESHOLD`]: '3', [`${P}CIRCUIT_FAILURE_RATE`]: '25', [`${P}CIRCUIT_WINDOW_MS`]: '250' },
+      load: { enabled: false },
+    });
+    expect([manager.breaker.minimumCalls, manager.breaker.failureRateThreshold, manager.breaker.slidingWindowMs]).toEqual([3, 25, 250]);
+  });
+});
+
 describe('unknown AURUM_API_RATE_LIMIT_* variables', () => {
   it('are rejected with a did-you-mean hint for a near miss', () => {
     const error = thrown(() => loadConfigFromEnv({ [`${P}CIRCUIT_TRESHOLD`]: '5' })) as RateLimitConfigError;
@@ -231,7 +282,9 @@ describe('parseTrustProxy', () => {
 describe('environment defaults as the manager applies them', () => {
   it('uses the seed defaults when nothing is set', () => {
     const manager = createRateLimitManager({ env: {}, load: { enabled: false } });
-    expect(manager.breaker.failureThreshold).toBe(5);
+    expect(manager.breaker.failureRateThreshold).toBe(50);
+    expect(manager.breaker.minimumCalls).toBe(5);
+    expect(manager.breaker.slidingWindowMs).toBe(1000);
     expect(manager.breaker.resetTimeoutMs).toBe(60_000);
     expect(manager.config.tiers).toEqual(DEFAULT_TIER_QUOTAS);
     expect(manager.config.defaultTier).toBe('free');
@@ -257,7 +310,7 @@ describe('environment defaults as the manager applies them', () => {
       [`${P}ADMIN_TOKEN`]: 'tok-0123456789abcdef',
     };
     const manager = createRateLimitManager({ env, load: { enabled: false } });
-    expect(manager.breaker.failureThreshold).toBe(9);
+    expect(manager.breaker.minimumCalls).toBe(9);
     expect(manager.breaker.resetTimeoutMs).toBe(15_000);
     expect(manager.config.tiers.free).toEqual({ ...DEFAULT_TIER_QUOTAS.free, requestsPerSecond: 2 });
     expect(manager.config.defaultTier).toBe('basic');

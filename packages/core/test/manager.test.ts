@@ -470,6 +470,8 @@ describe('status, reset and reports', () => {
       circuitBreaker: 'closed',
       cacheFailures: 0,
       consecutiveFailures: 0,
+      windowCalls: 0,
+      failureRate: null,
       systemLoad: 0,
       fleetLoad: null,
       fleetInstances: null,
@@ -506,7 +508,7 @@ describe('shared stores', () => {
       clock,
       store: primary,
       storeTimeoutMs: 20,
-      circuitBreaker: { failureThreshold: 2, resetTimeoutMs: 1000 },
+      circuitBreaker: { minimumCalls: 2, resetTimeoutMs: 1000 },
       observer: { onCircuitStateChange: (c) => changes.push(c), onStoreFailure: (f) => failures.push(f) },
       ...options,
     });
@@ -535,6 +537,15 @@ describe('shared stores', () => {
     expect((await m.health()).status).toBe('ok');
   });
 
+  it('health reports the calls and the failure rate in the breaker window', async () => {
+    const { m, primary } = shared({ circuitBreaker: { minimumCalls: 10 } });
+    expect(await m.health()).toMatchObject({ windowCalls: 0, failureRate: null });
+    await hit(m, 'acme', 5);
+    primary.mode = 'fail';
+    await hit(m, 'acme', 1);
+    expect(await m.health()).toMatchObject({ circuitBreaker: 'closed', windowCalls: 6, failureRate: 16.7, consecutiveFailures: 1, cacheFailures: 1 });
+  });
+
   it('survives throwing observers', async () => {
     const boom = () => {
       throw new Error('metrics broke');
@@ -547,7 +558,7 @@ describe('shared stores', () => {
       load: { enabled: false },
       clock,
       store: primary,
-      circuitBreaker: { failureThreshold: 1 },
+      circuitBreaker: { minimumCalls: 1 },
       observer: { onDecision: boom, onCircuitStateChange: boom, onStoreFailure: boom, onConcurrency: boom },
     });
     expect((await m.checkRateLimit('acme')).allowed).toBe(true);

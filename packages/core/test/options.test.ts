@@ -258,7 +258,7 @@ describe('code options override the environment', () => {
       env,
       load: { enabled: false },
       tiers: { free: { burstSize: 30 } },
-      circuitBreaker: { failureThreshold: 2 },
+      circuitBreaker: { minimumCalls: 2 },
       defaultTier: 'premium',
       tierRules: [{ pattern: 'big-*', tier: 'enterprise' }],
       shadow: false,
@@ -268,7 +268,7 @@ describe('code options override the environment', () => {
       concurrencyLeaseMs: 100,
     });
     expect(m.config.tiers.free).toEqual({ ...DEFAULT_TIER_QUOTAS.free, requestsPerSecond: 2, burstSize: 30 });
-    expect(m.breaker.failureThreshold).toBe(2);
+    expect(m.breaker.minimumCalls).toBe(2);
     expect(m.breaker.resetTimeoutMs).toBe(15_000);
     expect(m.config.defaultTier).toBe('premium');
     expect(m.config.tierRules).toEqual([{ pattern: 'big-*', tier: 'enterprise' }]);
@@ -277,6 +277,19 @@ describe('code options override the environment', () => {
     expect(m.config.failMode).toBe('closed');
     expect(m.config.fallbackShare).toBe(1);
     expect(m.config.concurrencyLeaseMs).toBe(100);
+  });
+
+  it('for the breaker, with the deprecated failureThreshold in code replacing the environment minimumCalls', () => {
+    const m = createRateLimitManager({ env, load: { enabled: false }, circuitBreaker: { failureThreshold: 4, failureRateThreshold: 30 } });
+    expect([m.breaker.minimumCalls, m.breaker.failureRateThreshold, m.breaker.resetTimeoutMs]).toEqual([4, 30, 15_000]);
+    expect(m.breaker.failureThreshold).toBe(4);
+    expect(managerIssues({ circuitBreaker: { failureThreshold: 4, minimumCalls: 4 } })).toEqual({
+      'circuitBreaker.failureThreshold': 'is the deprecated name of minimumCalls: give only minimumCalls, got 4',
+    });
+    expect(managerIssues({ circuitBreaker: { minimumCals: 4, slidingWindowMs: 0 } })).toEqual({
+      'circuitBreaker.minimumCals': 'is not a known option (did you mean minimumCalls?)',
+      'circuitBreaker.slidingWindowMs': 'must be a whole number in [1, 2147483647], got 0',
+    });
   });
 
   it('falls back to the environment for what code leaves out', () => {

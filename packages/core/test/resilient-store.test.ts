@@ -30,7 +30,7 @@ function setup(options: Partial<ResilientStoreOptions> = {}) {
     primary,
     fallback,
     timeoutMs: TIMEOUT,
-    breaker: { failureThreshold: 3, resetTimeoutMs: 1000 },
+    breaker: { minimumCalls: 3, resetTimeoutMs: 1000 },
     clock,
     logger: log.logger,
     onFailure: (f) => failures.push(f),
@@ -67,7 +67,7 @@ describe('ResilientStore with a healthy primary', () => {
   });
 
   it('counts a slow but successful call as a breaker failure, still using its answer', async () => {
-    const { store, primary, clock } = setup({ breaker: { failureThreshold: 2, slowCallMs: 50 } });
+    const { store, primary, clock } = setup({ breaker: { minimumCalls: 2, slowCallMs: 50 } });
     const consume = primary.consume.bind(primary);
     primary.consume = async (...args) => {
       clock.advance(60);
@@ -229,6 +229,41 @@ describe('ResilientStore with a failing primary', () => {
     });
     primary.mode = 'fail';
     expect((await store.consume('{t}:b', FREE, 1)).source).toBe('fallback');
+  });
+});
+
+describe('ResilientStore when a connection drops and comes back', () => {
+  it('keeps the breaker closed when the calls in flight on a dropped connection fail together among successes', async () => {
+    const { store, primary } = setup();
+    for (let i = 0; i < 30; i++) await store.consume(`{t${i % 3}}:b`, FREE, 1);
+    primary.mode = 'fail';
+    const dropped = await Promise.all(Array.from({ length: 6 }, (_, i) => store.consume(`{t${i % 3}}:b`, FREE, 1)));
+    expect(dropped.map((r) => r.source)).toEqual(Array(6).fill('fallback'));
+    primary.mode = 'ok';
+    expect(store.breaker.state).toBe('closed');
+    expect((await store.consume('{t0}:b', FREE, 1)).source).toBe('primary');
+  });
+
+  it('probes at once when the primary reports a reconnect, instead of waiting out the reset timeout', async () => {
+    const { store, primary, clock } = setup({ breaker: { minimumCalls: 3, resetTimeoutMs: 60_000 } });
+    primary.mode = 'fail';
+    for (let i = 0; i < 3; i++) await store.consume('{t}:b', FREE, 1);
+    expect(store.breaker.state).toBe('open');
+    primary.mode = 'ok';
+    clock.advance(100);
+    expect((await store.consume('{t}:b', FREE, 1)).source).toBe('fallback');
+    primary.reconnected();
+    expect(store.breaker.state).toBe('half_open');
+    expect(store.consumeLocal('{t}:b', FREE, 1)).toBeUndefined();
+    expect((await store.consume('{t}:b', FREE, 1)).source).toBe('primary');
+    expect(store.breaker.state).toBe('closed');
+  });
+
+  it('stops listening for reconnects on close()', async () => {
+    const { store, primary } = setup();
+    expect(primary.reconnectListeners.size).toBe(1);
+    await store.close();
+    expect(primary.reconnectListeners.size).toBe(0);
   });
 });
 
@@ -431,8 +466,8 @@ describe('ResilientStore options', () => {
 
   it('rejects breaker options through the breaker', () => {
     const clock = new FakeClock();
-    expect(issueKeys(thrown(() => new ResilientStore({ primary: new ScriptedStore(clock), breaker: { failureThreshold: 0 } })))).toEqual([
-      'circuitBreaker.failureThreshold',
+    expect(issueKeys(thrown(() => new ResilientStore({ primary: new ScriptedStore(clock), breaker: { minimumCalls: 0 } })))).toEqual([
+      'circuitBreaker.minimumCalls',
     ]);
   });
 });
@@ -636,7 +671,7 @@ describe('ResilientStore.consumeLocal (the synchronous degraded path)', () => {
     const clock = new FakeClock();
     const primary = new ScriptedStore(clock);
     const fallback = new ScriptedStore(clock);
-    const store = new ResilientStore({ primary, fallback, clock, breaker: { failureThreshold: 1, resetTimeoutMs: 1000 } });
+    const store = new ResilientStore({ primary, fallback, clock, breaker: { minimumCalls: 1, resetTimeoutMs: 1000 } });
     primary.mode = 'fail';
     await store.consume('{t}:b', FREE, 1);
     expect(store.consumeLocal('{t}:b', FREE, 1)).toBeUndefined();

@@ -143,6 +143,16 @@ export class ScriptedStore implements RateLimitStore {
       resolve();
     };
   }
+  /** Subscribers of {@link onReconnect}; `reconnected()` calls them. */
+  readonly reconnectListeners = new Set<() => void>();
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+  /** Tells subscribers the connection is back, as a Redis client's later `ready` does. */
+  reconnected(): void {
+    for (const listener of this.reconnectListeners) listener();
+  }
 }
 
 /** A {@link ScriptedStore} that also takes a decision and a lease in one call, like the Redis store. */

@@ -14,6 +14,9 @@ const OUTSIDE = new Set([
   'cpuUsage',
   'require',
   'setTimeout',
+  // ioredis
+  'Cluster',
+  'Redis',
   // frameworks
   'use',
   'register',

@@ -93,7 +93,7 @@ describe('createPrometheusObserver', () => {
       close: () => memory.close(),
     };
     const clock = new FakeClock();
-    const manager = createRateLimitManager({ ...base, clock, observer, store: failing, circuitBreaker: { failureThreshold: 2, resetTimeoutMs: 1000 } });
+    const manager = createRateLimitManager({ ...base, clock, observer, store: failing, circuitBreaker: { minimumCalls: 2, resetTimeoutMs: 1000 } });
     for (let i = 0; i < 3; i++) await manager.checkRateLimit('t', '/');
     const text = await registry.metrics();
     expect(text).toContain('aurum_api_tenant_ratelimit_circuit_state 2');

@@ -7,42 +7,69 @@ export type RedisClient = Redis | Cluster;
 const CONNECTING = new Set(['wait', 'connecting', 'connect']);
 
 /**
- * Tracks whether the client is still making its first connection, so requests that arrive
- * during a cold start are not held against Redis. A connection error before the first `ready`
- * ends the start-up phase: a Redis that is really down counts as down.
+ * Tracks the client's connection for the store: whether it is still making its first
+ * connection, so requests that arrive during a cold start are not held against Redis (a
+ * connection error before the first `ready` ends the start-up phase: a Redis that is really down
+ * counts as down), and every later `ready`, which is a reconnect.
  */
 export class ConnectionWatch {
   private everReady: boolean;
   private failedEarly = false;
   /** Settles when the start-up phase ends: resolves on the first `ready`, rejects on an early failure. */
   readonly firstConnection: Promise<void>;
+  private settleFirst: (error?: Error) => void = () => {};
+  private readonly reconnectListeners = new Set<() => void>();
+  private readonly onReady = () => {
+    if (!this.everReady) {
+      this.everReady = true;
+      this.settleFirst();
+      return;
+    }
+    for (const listener of [...this.reconnectListeners]) {
+      try {
+        listener();
+      } catch {
+        // A broken listener must not keep the others from hearing the news.
+      }
+    }
+  };
 
   constructor(private readonly client: RedisClient) {
     this.everReady = client.status === 'ready';
-    let settle: (error?: Error) => void = () => {};
     this.firstConnection = new Promise<void>((resolve, reject) => {
-      settle = (error) => (error ? reject(error) : resolve());
+      this.settleFirst = (error) => (error ? reject(error) : resolve());
     });
     // Nobody may be waiting: an unobserved rejection must not crash the process.
     this.firstConnection.catch(() => {});
-    if (this.everReady) settle();
-    client.once('ready', () => {
-      this.everReady = true;
-      settle();
-    });
+    if (this.everReady) this.settleFirst();
+    // One listener for the client's lifetime, however many subscribe (removed by dispose()).
+    client.on('ready', this.onReady);
     const early = () => {
       if (this.everReady) return;
       this.failedEarly = true;
-      settle(new Error(`Redis connection failed before it was ready (status ${client.status})`));
+      this.settleFirst(new Error(`Redis connection failed before it was ready (status ${client.status})`));
     };
     client.once('error', early);
     client.once('close', early);
     client.once('end', early);
     // A client that is already closing or closed will not get a first connection.
-    if (!CONNECTING.has(client.status) && !this.everReady) settle(new Error(`Redis client is ${client.status}`));
+    if (!CONNECTING.has(client.status) && !this.everReady) this.settleFirst(new Error(`Redis client is ${client.status}`));
   }
 
   get starting(): boolean {
     return !this.everReady && !this.failedEarly && CONNECTING.has(this.client.status);
+  }
+
+  /** Calls `listener` on every `ready` after the first; returns an unsubscribe function. */
+  onReconnect(listener: () => void): () => void {
+    const entry = () => listener();
+    this.reconnectListeners.add(entry);
+    return () => this.reconnectListeners.delete(entry);
+  }
+
+  /** Stops listening to the client (the store is closed; the client may live on). */
+  dispose(): void {
+    this.client.off('ready', this.onReady);
+    this.reconnectListeners.clear();
   }
 }

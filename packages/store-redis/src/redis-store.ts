@@ -103,6 +103,15 @@ export class RedisStore implements RateLimitStore {
     return this.watch.firstConnection;
   }
 
+  /**
+   * Calls `listener` whenever the client is ready again after losing its connection (a dropped
+   * connection, a failover, a Redis restart), not on the first connect; returns an unsubscribe
+   * function. The resilient wrapper uses it to probe an open breaker at once.
+   */
+  onReconnect(listener: () => void): () => void {
+    return this.watch.onReconnect(listener);
+  }
+
   async consume(key: string, policy: BucketPolicy, cost: number): Promise<ConsumeResult> {
     assertValidRequest(policy, cost);
     const reply = (await SCRIPTS.consume.run(this.client, [this.keyPrefix + key], [emissionIntervalUs(policy.rate), policy.burst, cost, this.now()])) as [
@@ -192,6 +201,7 @@ export class RedisStore implements RateLimitStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.watch.dispose();
     await this.fleet?.close();
     if (this.ownsClient) await this.client.quit().catch(() => this.client.disconnect());
   }

@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   closeAllApps,
   driveUntil,
-  FAILURE_THRESHOLD,
   LATENCY_MARGIN_MS,
+  MINIMUM_CALLS,
   runLoad,
   type Sample,
   STORE_TIMEOUT_MS,
@@ -38,7 +38,7 @@ const onPrimary = (app: TestApp, tenant: string) => () =>
   app.limiter.manager.breaker.state === 'closed' && app.decisions.findLast((d) => d.tenantId === tenant)?.source === 'primary';
 
 describe('Redis down at boot', () => {
-  it('starts, serves 200s and enforces limits from memory, and opens the breaker after the threshold', async () => {
+  it('starts, serves 200s and enforces limits from memory, and opens the breaker once minimumCalls calls have failed', async () => {
     const port = await freePort(); // nothing listens there
     const app = await startApp({ redisUrl: `redis://127.0.0.1:${port}`, waitForRedis: false });
     const served: Sample[] = [];
@@ -51,7 +51,7 @@ describe('Redis down at boot', () => {
     });
     expect(app.transitions[0]).toMatchObject({ from: 'closed', to: 'open', reason: 'failures' });
     const health = await app.limiter.manager.health();
-    expect(health.cacheFailures).toBeGreaterThanOrEqual(FAILURE_THRESHOLD);
+    expect(health.cacheFailures).toBeGreaterThanOrEqual(MINIMUM_CALLS);
     expect(health.store).toBe('redis');
     // The manager's start-up work (loading fleet-wide overrides waits up to 2 s for a connection)
     // gives up softly instead of hanging, and requests never waited for it.

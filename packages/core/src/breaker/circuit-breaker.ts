@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from '../clock.js';
 import { RateLimitConfigError, type ConfigIssue } from '../errors.js';
+import { FailureRateWindow, type WindowCounts } from './failure-rate-window.js';
 
 /** Breaker states; strings because they become metric labels and log fields. */
 export type CircuitState = 'closed' | 'open' | 'half_open';
@@ -11,16 +12,44 @@ export const CIRCUIT_STATE_VALUE: Readonly<Record<CircuitState, number>> = { clo
 export interface CircuitStateChange {
   readonly from: CircuitState;
   readonly to: CircuitState;
-  /** What caused it: `failures`, `reset_timeout`, `probe_succeeded`, `probe_failed`, `manual_reset`. */
+  /**
+   * What caused it: `failures` (the failure rate over the sliding window reached
+   * `failureRateThreshold`), `reset_timeout`, `reconnected` (the store reported its connection
+   * back), `probe_succeeded`, `probe_failed`, `manual_reset`, or the reason given to
+   * {@link CircuitBreaker.open}.
+   */
   readonly reason: string;
   readonly at: number;
 }
 
 /** Tuning of {@link CircuitBreaker}. */
 export interface CircuitBreakerOptions {
-  /** Consecutive failures (errors, timeouts, slow calls) that open the breaker. @default 5 */
+  /**
+   * Percentage of the calls in the sliding window that must have failed (errors, timeouts,
+   * calls slower than `slowCallMs`) to open the breaker, in (0, 100].
+   * @default 50
+   */
+  failureRateThreshold?: number;
+  /**
+   * Calls the sliding window must hold before its failure rate is judged: with fewer, the
+   * breaker does not open, whatever the rate. Whole number >= 1.
+   * @default 5
+   */
+  minimumCalls?: number;
+  /**
+   * Length of the sliding window, in whole ms (at most 2^31 - 1). It should be many times a
+   * reconnect (about 100 ms with createRedisStoreFromUrl), so the failures of one dropped
+   * connection stay a small share of it, and short enough that a dead primary under steady
+   * traffic opens the breaker in about one window at worst.
+   * @default 1000
+   */
+  slidingWindowMs?: number;
+  /**
+   * @deprecated Alias of {@link minimumCalls}, kept for the seed's configurations (it counted
+   * consecutive failures; the breaker now opens on a failure rate). Give one or the other.
+   */
   failureThreshold?: number;
-  /** Milliseconds the breaker stays open before probing the primary. @default 60000 */
+  /** Milliseconds the breaker stays open before probing the primary (at most 2^31 - 1). @default 60000 */
   resetTimeoutMs?: number;
   /** Probe calls let through at once while half-open; all must succeed to close. @default 1 */
   halfOpenProbes?: number;
@@ -30,12 +59,25 @@ export interface CircuitBreakerOptions {
   onStateChange?: (change: CircuitStateChange) => void;
 }
 
+/** Defaults of {@link CircuitBreakerOptions}. */
+const BREAKER_DEFAULTS = {
+  failureRateThreshold: 50,
+  minimumCalls: 5,
+  slidingWindowMs: 1_000,
+  resetTimeoutMs: 60_000,
+  halfOpenProbes: 1,
+} as const;
+
+/** Longest delay a Node.js timer accepts; longer spans are a configuration mistake. */
+export const MAX_BREAKER_MS = 2 ** 31 - 1;
+
 type State =
-  | { readonly value: 'closed'; failures: number }
+  /** A fresh window on every entry, so failures from before an outage never count after it. */
+  | { readonly value: 'closed'; readonly window: FailureRateWindow; consecutiveFailures: number }
   | { readonly value: 'open'; readonly openedAt: number }
   | { readonly value: 'half_open'; inFlight: number; successes: number };
 
-/** Permission to call the primary; hand it back through `success` or `failure`. */
+/** Permission to call the primary; hand it back through `success`, `failure` or `abandon`. */
 export interface BreakerPermit {
   /** Transition generation at acquisition; reports from an older generation are ignored. */
   readonly generation: number;
@@ -44,50 +86,80 @@ export interface BreakerPermit {
 
 /** Validates breaker options, appending to `issues`; `prefix` names the option path. */
 export function checkBreakerOptions(options: CircuitBreakerOptions, prefix: string, issues: ConfigIssue[]): void {
-  const whole = (key: 'failureThreshold' | 'halfOpenProbes') => {
+  const add = (key: keyof CircuitBreakerOptions, message: string) =>
+    issues.push({ key: `${prefix}.${key}`, message: `${message}, got ${String(options[key])}` });
+  const whole = (key: 'failureThreshold' | 'minimumCalls' | 'halfOpenProbes' | 'slidingWindowMs', max = Number.MAX_SAFE_INTEGER) => {
     const v = options[key];
-    if (v !== undefined && !(Number.isSafeInteger(v) && v >= 1)) {
-      issues.push({ key: `${prefix}.${key}`, message: `must be a whole number >= 1, got ${String(v)}` });
-    }
+    if (v !== undefined && !(Number.isSafeInteger(v) && v >= 1 && v <= max))
+      add(key, max === Number.MAX_SAFE_INTEGER ? 'must be a whole number >= 1' : `must be a whole number in [1, ${max}]`);
   };
   whole('failureThreshold');
+  whole('minimumCalls');
   whole('halfOpenProbes');
-  for (const key of ['resetTimeoutMs', 'slowCallMs'] as const) {
-    const v = options[key];
-    if (v !== undefined && !(typeof v === 'number' && v > 0)) {
-      issues.push({ key: `${prefix}.${key}`, message: `must be a number > 0, got ${String(v)}` });
-    }
-  }
+  whole('slidingWindowMs', MAX_BREAKER_MS);
+  if (options.failureThreshold !== undefined && options.minimumCalls !== undefined)
+    add('failureThreshold', 'is the deprecated name of minimumCalls: give only minimumCalls');
+  const rate = options.failureRateThreshold;
+  if (rate !== undefined && !(typeof rate === 'number' && rate > 0 && rate <= 100)) add('failureRateThreshold', 'must be a percentage in (0, 100]');
+  const reset = options.resetTimeoutMs;
+  if (reset !== undefined && !(typeof reset === 'number' && reset > 0 && reset <= MAX_BREAKER_MS))
+    add('resetTimeoutMs', `must be a number in (0, ${MAX_BREAKER_MS}]`);
+  const slow = options.slowCallMs;
+  if (slow !== undefined && !(typeof slow === 'number' && slow > 0)) add('slowCallMs', 'must be a number > 0');
 }
 
 /**
- * CLOSED → OPEN after `failureThreshold` consecutive failures; OPEN → HALF_OPEN once
- * `resetTimeoutMs` has passed (checked lazily on the next call, so no timer exists);
+ * `options` with the deprecated `failureThreshold` renamed to `minimumCalls`, so options merged
+ * over others (code over environment) replace it under its new name. Left as is when both are
+ * given: {@link checkBreakerOptions} reports that.
+ */
+export function withoutBreakerAlias(options: CircuitBreakerOptions): CircuitBreakerOptions {
+  const { failureThreshold, ...rest } = options;
+  if (failureThreshold === undefined || rest.minimumCalls !== undefined) return options;
+  return { ...rest, minimumCalls: failureThreshold };
+}
+
+/**
+ * CLOSED → OPEN when, over the last `slidingWindowMs`, at least `minimumCalls` calls were made
+ * and at least `failureRateThreshold` % of them failed (see {@link FailureRateWindow});
+ * OPEN → HALF_OPEN once `resetTimeoutMs` has passed (checked lazily on the next call, so no
+ * timer exists) or at once when {@link CircuitBreaker.halfOpen} is told the primary is back;
  * HALF_OPEN lets `halfOpenProbes` calls through: all succeed → CLOSED, any fails → OPEN.
  */
 export class CircuitBreaker {
-  readonly failureThreshold: number;
+  readonly failureRateThreshold: number;
+  readonly minimumCalls: number;
+  readonly slidingWindowMs: number;
   readonly resetTimeoutMs: number;
   readonly halfOpenProbes: number;
   readonly slowCallMs: number;
   private readonly clock: Clock;
   private readonly listeners: Array<(change: CircuitStateChange) => void> = [];
-  private current: State = { value: 'closed', failures: 0 };
+  private current: State;
   private generation = 0;
   /** Failures ever recorded, for health reports. */
   totalFailures = 0;
   lastFailureAt: number | undefined;
 
+  /** @throws {@link RateLimitConfigError} listing every bad option. */
   constructor(options: CircuitBreakerOptions = {}) {
     const issues: ConfigIssue[] = [];
     checkBreakerOptions(options, 'circuitBreaker', issues);
     if (issues.length > 0) throw new RateLimitConfigError(issues);
-    this.failureThreshold = options.failureThreshold ?? 5;
-    this.resetTimeoutMs = options.resetTimeoutMs ?? 60_000;
-    this.halfOpenProbes = options.halfOpenProbes ?? 1;
+    this.failureRateThreshold = options.failureRateThreshold ?? BREAKER_DEFAULTS.failureRateThreshold;
+    this.minimumCalls = options.minimumCalls ?? options.failureThreshold ?? BREAKER_DEFAULTS.minimumCalls;
+    this.slidingWindowMs = options.slidingWindowMs ?? BREAKER_DEFAULTS.slidingWindowMs;
+    this.resetTimeoutMs = options.resetTimeoutMs ?? BREAKER_DEFAULTS.resetTimeoutMs;
+    this.halfOpenProbes = options.halfOpenProbes ?? BREAKER_DEFAULTS.halfOpenProbes;
     this.slowCallMs = options.slowCallMs ?? Number.POSITIVE_INFINITY;
     this.clock = options.clock ?? systemClock;
     if (options.onStateChange) this.listeners.push(options.onStateChange);
+    this.current = this.closedState();
+  }
+
+  /** @deprecated The seed's name of {@link minimumCalls}. */
+  get failureThreshold(): number {
+    return this.minimumCalls;
   }
 
   /** The state now, counting an elapsed reset timeout as half-open. */
@@ -97,9 +169,17 @@ export class CircuitBreaker {
     return s.value;
   }
 
-  /** Consecutive failures while closed (0 otherwise). */
+  /**
+   * Consecutive failures while closed (0 otherwise). Reported in health; it no longer opens the
+   * breaker by itself (the failure rate does).
+   */
   get consecutiveFailures(): number {
-    return this.current.value === 'closed' ? this.current.failures : 0;
+    return this.current.value === 'closed' ? this.current.consecutiveFailures : 0;
+  }
+
+  /** Calls and failures in the sliding window now; none while the breaker is not closed. */
+  windowCounts(now = this.clock.now()): WindowCounts {
+    return this.current.value === 'closed' ? this.current.window.counts(now) : { calls: 0, failures: 0 };
   }
 
   /** Subscribes to transitions; returns an unsubscribe function. */
@@ -138,29 +218,31 @@ export class CircuitBreaker {
   /** Reports a completed call; a call slower than `slowCallMs` counts as a failure. */
   success(permit: BreakerPermit, durationMs: number): void {
     if (durationMs > this.slowCallMs) {
-      this.failure(permit, 'slow_call');
+      this.failure(permit);
       return;
     }
     if (permit.generation !== this.generation) return;
     const s = this.current;
     if (s.value === 'closed') {
-      s.failures = 0;
+      s.consecutiveFailures = 0;
+      s.window.record(this.clock.now(), false);
     } else if (s.value === 'half_open' && permit.probe) {
       s.inFlight--;
       s.successes++;
-      if (s.successes >= this.halfOpenProbes) this.transition({ value: 'closed', failures: 0 }, 'probe_succeeded');
+      if (s.successes >= this.halfOpenProbes) this.transition(this.closedState(), 'probe_succeeded');
     }
   }
 
   /** Reports a failed call (error, timeout or slow call). */
-  failure(permit: BreakerPermit | null, _kind = 'error'): void {
+  failure(permit: BreakerPermit): void {
+    const now = this.clock.now();
     this.totalFailures++;
-    this.lastFailureAt = this.clock.now();
-    if (permit && permit.generation !== this.generation) return;
+    this.lastFailureAt = now;
+    if (permit.generation !== this.generation) return;
     const s = this.current;
     if (s.value === 'closed') {
-      s.failures++;
-      if (s.failures >= this.failureThreshold) this.open('failures');
+      s.consecutiveFailures++;
+      if (s.window.record(now, true)) this.open('failures');
     } else if (s.value === 'half_open') {
       this.open('probe_failed');
     }
@@ -177,14 +259,29 @@ export class CircuitBreaker {
     if (s.value === 'half_open' && s.inFlight > 0) s.inFlight--;
   }
 
+  /**
+   * OPEN → HALF_OPEN now, without waiting out `resetTimeoutMs`: the next call is a probe. For
+   * news that the primary is back, e.g. its client reconnected (a store's `onReconnect`);
+   * a probe still decides, so a false alarm costs one failed call. A no-op in other states.
+   */
+  halfOpen(reason = 'reconnected'): void {
+    if (this.current.value !== 'open') return;
+    this.transition({ value: 'half_open', inFlight: 0, successes: 0 }, reason);
+  }
+
   /** Forces CLOSED (admin `POST /circuit-breaker/reset`). */
   reset(): void {
-    this.transition({ value: 'closed', failures: 0 }, 'manual_reset');
+    this.transition(this.closedState(), 'manual_reset');
   }
 
   /** Forces OPEN, e.g. when the primary is known to be down at start-up. */
   open(reason = 'forced'): void {
     this.transition({ value: 'open', openedAt: this.clock.now() }, reason);
+  }
+
+  private closedState(): State {
+    const { slidingWindowMs: windowMs, minimumCalls, failureRateThreshold } = this;
+    return { value: 'closed', window: new FailureRateWindow({ windowMs, minimumCalls, failureRateThreshold }), consecutiveFailures: 0 };
   }
 
   private transition(next: State, reason: string): void {

@@ -1,4 +1,5 @@
 import { MAX_RATE, MIN_RATE, policyProblem } from '../algorithms/gcra.js';
+import { MAX_BREAKER_MS } from '../breaker/circuit-breaker.js';
 import { MAX_TIMER_MS } from '../clock.js';
 import { RateLimitConfigError } from '../errors.js';
 import type { FailMode } from '../store/resilient-store.js';
@@ -53,6 +54,9 @@ export const ENV_VARS: readonly string[] = [
   REDIS_URL_VAR,
   ...[
     'CIRCUIT_THRESHOLD',
+    'CIRCUIT_FAILURE_RATE',
+    'CIRCUIT_MINIMUM_CALLS',
+    'CIRCUIT_WINDOW_MS',
     'CIRCUIT_RESET_TIMEOUT',
     'CIRCUIT_HALF_OPEN_PROBES',
     'CIRCUIT_SLOW_CALL_MS',
@@ -147,13 +151,32 @@ export function loadConfigFromEnv(env: Record<string, string | undefined> = proc
   const redisUrl = get(REDIS_URL_VAR);
   if (redisUrl !== undefined && issues.check(isRedisUrl(redisUrl), REDIS_URL_VAR, 'must be a redis:// or rediss:// URL')) out.redisUrl = redisUrl;
 
-  const failureThreshold = whole(`${P}CIRCUIT_THRESHOLD`, 1);
-  const resetSeconds = positive(`${P}CIRCUIT_RESET_TIMEOUT`);
+  // CIRCUIT_THRESHOLD is the seed's variable: it counted consecutive failures, and now sets
+  // minimumCalls, the calls the window needs before its failure rate can open the breaker.
+  const legacyThreshold = whole(`${P}CIRCUIT_THRESHOLD`, 1);
+  const minimumCalls = whole(`${P}CIRCUIT_MINIMUM_CALLS`, 1);
+  if (legacyThreshold !== undefined && minimumCalls !== undefined)
+    issues.add(`${P}CIRCUIT_THRESHOLD`, `is the old name of ${P}CIRCUIT_MINIMUM_CALLS: set only ${P}CIRCUIT_MINIMUM_CALLS`);
+  const failureRate = num(`${P}CIRCUIT_FAILURE_RATE`, (n) => n > 0 && n <= 100, 'a percentage in (0, 100]');
+  const windowMs = whole(`${P}CIRCUIT_WINDOW_MS`, 1, MAX_BREAKER_MS);
+  // Seconds, but the breaker counts whole ms: "0.0005" or "1e7" is a mistake, not a rounding.
+  // (The tolerance absorbs binary fractions: 1.1 * 1000 is 1100.0000000000002.)
+  const resetSeconds = num(
+    `${P}CIRCUIT_RESET_TIMEOUT`,
+    (n) => {
+      const ms = Math.round(n * 1000);
+      return ms >= 1 && ms <= MAX_BREAKER_MS && Math.abs(n * 1000 - ms) <= 1e-9 * ms;
+    },
+    `a number of seconds in [0.001, ${MAX_BREAKER_MS / 1000}] with at most 3 decimals`,
+  );
   const halfOpenProbes = whole(`${P}CIRCUIT_HALF_OPEN_PROBES`, 1);
-  const slowCallMs = positive(`${P}CIRCUIT_SLOW_CALL_MS`);
+  const slowCallMs = positive(`${P}CIRCUIT_SLOW_CALL_MS`, MAX_BREAKER_MS);
+  const breakerMinimumCalls = minimumCalls ?? legacyThreshold;
   const breaker = {
-    ...(failureThreshold !== undefined && { failureThreshold }),
-    ...(resetSeconds !== undefined && { resetTimeoutMs: resetSeconds * 1000 }),
+    ...(failureRate !== undefined && { failureRateThreshold: failureRate }),
+    ...(breakerMinimumCalls !== undefined && { minimumCalls: breakerMinimumCalls }),
+    ...(windowMs !== undefined && { slidingWindowMs: windowMs }),
+    ...(resetSeconds !== undefined && { resetTimeoutMs: Math.round(resetSeconds * 1000) }),
     ...(halfOpenProbes !== undefined && { halfOpenProbes }),
     ...(slowCallMs !== undefined && { slowCallMs }),
   };

@@ -1,4 +1,4 @@
-import { type CircuitBreakerOptions, checkBreakerOptions } from '../breaker/circuit-breaker.js';
+import { type CircuitBreakerOptions, checkBreakerOptions, withoutBreakerAlias } from '../breaker/circuit-breaker.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../clock.js';
 import { RateLimitConfigError } from '../errors.js';
 import { type Logger, silentLogger } from '../observe/logger.js';
@@ -135,9 +135,13 @@ export function resolveManagerConfig(options: RateLimitManagerOptions = {}, extr
   checkBoolean(issues, 'caseSensitiveRoutes', o.caseSensitiveRoutes);
   checkBoolean(issues, 'shadow', o.shadow);
 
-  const breaker = { ...env.circuitBreaker, ...o.circuitBreaker };
+  // Aliases resolved first, so a code `failureThreshold` wins over an env minimumCalls.
+  const breaker = { ...env.circuitBreaker, ...withoutBreakerAlias(o.circuitBreaker ?? {}) };
   if (o.circuitBreaker !== undefined && issues.check(isPlainObject(o.circuitBreaker), 'circuitBreaker', 'must be an object')) {
     checkKnownKeys(issues, 'circuitBreaker', o.circuitBreaker as Record<string, unknown>, [
+      'failureRateThreshold',
+      'minimumCalls',
+      'slidingWindowMs',
       'failureThreshold',
       'resetTimeoutMs',
       'halfOpenProbes',

@@ -194,11 +194,11 @@ export class HttpRateLimiter<Req = unknown> {
    * answer in time counts as "no tenant": the anonymous policy still limits the request, and a
    * stuck authentication backend cannot hang every request.
    */
-  private async resolveTenant(hook: NonNullable<ResolvedHttpConfig<Req>['resolveTenant']>, req: HttpRequestInfo<Req>): Promise<string | undefined | null> {
+  private async resolveTenant(req: HttpRequestInfo<Req>): Promise<string | undefined | null> {
     const { manager } = this;
     let failure: LookupFailure | undefined;
     try {
-      const answer = hook(req.raw);
+      const answer = this.config.resolveTenant?.(req.raw);
       // A synchronous hook needs no timer.
       if (!isThenable(answer)) return answer;
       const id = await within(Promise.resolve(answer), manager.config.lookupTimeoutMs, manager.config.timers);
@@ -247,7 +247,7 @@ export class HttpRateLimiter<Req = unknown> {
   private async identify(req: HttpRequestInfo<Req>): Promise<Subject | HttpOutcome> {
     const { config, manager } = this;
     if (config.resolveTenant) {
-      const id = await this.resolveTenant(config.resolveTenant, req);
+      const id = await this.resolveTenant(req);
       if (id !== undefined && id !== null) return manager.tenant(id);
     }
     const fromHeader = tenantFromHeaders(req.headers, config.tenantHeaders);

@@ -456,12 +456,15 @@ export class RateLimitManager {
       () => null,
     );
     const state = this.breaker.state;
+    const window = this.breaker.windowCounts();
     return {
       status: state === 'closed' ? 'ok' : 'degraded',
       store: this.store.name,
       circuitBreaker: state,
       cacheFailures: this.breaker.totalFailures,
       consecutiveFailures: this.breaker.consecutiveFailures,
+      windowCalls: window.calls,
+      failureRate: window.calls === 0 ? null : Math.round((window.failures * 1000) / window.calls) / 10,
       ...(this.load?.report() ?? NO_LOAD),
       activeTenants: this.contexts.size,
       storeLatencyMs,

@@ -52,8 +52,17 @@ export interface HealthReport extends LoadReport {
   readonly status: 'ok' | 'degraded';
   readonly store: string;
   readonly circuitBreaker: CircuitState;
+  /** Failed shared-store calls since start (errors, timeouts, slow calls). */
   readonly cacheFailures: number;
+  /** Failures in a row while closed; informative only: the failure rate opens the breaker. */
   readonly consecutiveFailures: number;
+  /** Shared-store calls in the breaker's sliding window (`slidingWindowMs`); 0 while not closed. */
+  readonly windowCalls: number;
+  /**
+   * Percentage of those calls that failed, to 0.1; the breaker opens at `failureRateThreshold`
+   * once `windowCalls` reaches `minimumCalls`. `null` while the window is empty.
+   */
+  readonly failureRate: number | null;
   readonly activeTenants: number;
   /** Round trip of a store ping in ms, or `null` when it failed or timed out. */
   readonly storeLatencyMs: number | null;

@@ -97,6 +97,7 @@ export class ResilientStore implements RateLimitStore {
   /** The primary's first connection, shared by every call made while it is being made. */
   private connecting: Promise<boolean> | undefined;
   private gaveUpWaiting = false;
+  private readonly stopReconnectWatch: (() => void) | undefined;
 
   constructor(options: ResilientStoreOptions) {
     const issues: ConfigIssue[] = [];
@@ -122,6 +123,8 @@ export class ResilientStore implements RateLimitStore {
     this.onFailure = options.onFailure;
     this.name = this.primary.name;
     this.blocked = options.blockedCache === false ? undefined : new BoundedMap(10_000);
+    // A reconnect says the primary is back now: probe at once rather than after the reset timeout.
+    this.stopReconnectWatch = this.primary.onReconnect?.(() => this.breaker.halfOpen('reconnected'));
   }
 
   /** The primary's fleet-wide state, if it has any. */
@@ -338,6 +341,7 @@ export class ResilientStore implements RateLimitStore {
   }
 
   async close(): Promise<void> {
+    this.stopReconnectWatch?.();
     await this.primary.close();
     if (this.ownsFallback) await this.fallback.close();
   }

@@ -80,6 +80,13 @@ export interface RateLimitStore {
    * the resilient wrapper waits for it, up to the store timeout, before falling back.
    */
   whenConnected?(): Promise<void>;
+  /**
+   * Calls `listener` each time the store's connection is back after it was lost (not on the
+   * first connect); returns a function that unsubscribes. The wrapper then lets an open breaker
+   * probe at once instead of serving from the fallback for the rest of its reset timeout. A
+   * store without a connection of its own leaves it out.
+   */
+  onReconnect?(listener: () => void): () => void;
   /** Fleet-wide overrides, resets and tenant index, for stores shared by many instances. */
   readonly fleet?: FleetSync;
 }

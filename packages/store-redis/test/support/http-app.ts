@@ -19,9 +19,12 @@ import {
 import type { RedisOptions } from 'ioredis';
 import { createRedisStoreFromUrl, type RedisClient, type RedisStore } from '../../src/index.js';
 
-/** Small timeouts so the fault tests run in seconds. */
+/**
+ * Small timeouts so the fault tests run in seconds: the breaker opens once 3 calls in its
+ * (default, 1 s) window are half failures, and probes again after 500 ms.
+ */
 export const STORE_TIMEOUT_MS = 50;
-export const FAILURE_THRESHOLD = 3;
+export const MINIMUM_CALLS = 3;
 export const RESET_TIMEOUT_MS = 500;
 /**
  * Scheduling slack on top of the store timeout for one HTTP round trip (client, server, two
@@ -93,7 +96,7 @@ export async function startApp(options: AppOptions): Promise<TestApp> {
     env: false,
     load: { enabled: false },
     storeTimeoutMs: STORE_TIMEOUT_MS,
-    circuitBreaker: { failureThreshold: FAILURE_THRESHOLD, resetTimeoutMs: RESET_TIMEOUT_MS },
+    circuitBreaker: { minimumCalls: MINIMUM_CALLS, resetTimeoutMs: RESET_TIMEOUT_MS },
     tierRules: [{ pattern: 'ent-*', tier: 'enterprise' }],
     admin: { token: ADMIN_TOKEN },
     observer: {
@@ -196,7 +199,7 @@ export interface LoadOptions {
   tenant: (client: number) => string;
   /** Pause between one client's requests, ms. @default 0 */
   gapMs?: number;
-  /** Stop sending once aborted (for loads that end on an event rather than a duration). */
+  /** Stop sending once aborted (besides the time and count bounds). */
   signal?: AbortSignal;
 }
 
