@@ -82,7 +82,8 @@ export { BUCKET_NAME, type BucketQuota, compileRoutePattern, type RouteRule } fr
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { type FailMode, ResilientStore, type ResilientStoreOptions, type SourcedConsumeResult, type StoreFailure } from './store/resilient-store.js';
 export type { FleetEvent, FleetLoadSnapshot, FleetSync, SeenTenant } from './store/fleet.js';
-export type { AdmitResult, DecisionSource, LeaseResult, RateLimitStore } from './store/types.js';
+export type { AdmitRequest, AdmitResult, DecisionSource, LeaseResult, RateLimitStore } from './store/types.js';
+export { assertValidAdmitRequest, assertValidLease } from './store/validate.js';
 export { withTimeout } from './store/with-timeout.js';
 export { clientAddress, type TrustProxy } from './tenant/client-address.js';
 export { tenantFromHeaders } from './tenant/identify.js';

@@ -3,7 +3,7 @@
  * trip): through ResilientStore (blocked cache, breaker, fallback) and the manager/HTTP limiter.
  */
 import { describe, expect, it } from 'vitest';
-import { type BucketPolicy, createHttpRateLimiter, MemoryStore, ResilientStore } from '../src/index.js';
+import { type AdmitRequest, type BucketPolicy, createHttpRateLimiter, MemoryStore, ResilientStore } from '../src/index.js';
 import { CombinedScriptedStore, FakeClock, ScriptedStore } from './support.js';
 
 const FREE: BucketPolicy = { rate: 5, burst: 10 };
@@ -18,25 +18,36 @@ function resilient(primary: ScriptedStore, clock: FakeClock) {
   });
 }
 
+/** The admission of one request of `cost` on `{t}`, with `limit` leases of a minute. */
+const admitRequest = (limit: number, leaseAlways = false, cost = 1): AdmitRequest => ({
+  key: '{t}:b',
+  policy: FREE,
+  cost,
+  leaseKey: '{t}:c',
+  limit,
+  leaseMs: 60_000,
+  leaseAlways,
+});
+
 describe('ResilientStore.consumeAndAcquire', () => {
   it('makes one primary call per admission and caches a denial so the next costs none', async () => {
     const clock = new FakeClock();
     const primary = new CombinedScriptedStore(clock);
     const store = resilient(primary, clock);
     for (let i = 1; i <= 10; i++) {
-      const { decision, lease } = await store.consumeAndAcquire('{t}:b', FREE, 1, '{t}:c', 100, 60_000, false);
+      const { decision, lease } = await store.consumeAndAcquire(admitRequest(100));
       expect(decision).toMatchObject({ allowed: true, remaining: 10 - i, source: 'primary' });
       expect(lease).toMatchObject({ allowed: true, active: i });
     }
-    const denied = await store.consumeAndAcquire('{t}:b', FREE, 1, '{t}:c', 100, 60_000, false);
+    const denied = await store.consumeAndAcquire(admitRequest(100));
     expect(denied.decision).toMatchObject({ allowed: false, source: 'primary' });
     expect(denied.lease).toBeUndefined();
     expect(primary.calls).toEqual({ consumeAndAcquire: 11 });
-    const cached = await store.consumeAndAcquire('{t}:b', FREE, 1, '{t}:c', 100, 60_000, false);
+    const cached = await store.consumeAndAcquire(admitRequest(100));
     expect(cached.decision.source).toBe('blocked-cache');
     expect(primary.calls).toEqual({ consumeAndAcquire: 11 });
     // Shadow mode still needs a slot after a cached denial.
-    const shadow = await store.consumeAndAcquire('{t}:b', FREE, 1, '{t}:c', 100, 60_000, true);
+    const shadow = await store.consumeAndAcquire(admitRequest(100, true));
     expect(shadow.decision.source).toBe('blocked-cache');
     expect(shadow.lease).toMatchObject({ allowed: true, active: 11 });
   });
@@ -47,14 +58,14 @@ describe('ResilientStore.consumeAndAcquire', () => {
     const store = resilient(primary, clock);
     primary.mode = 'fail';
     for (let i = 0; i < 3; i++) {
-      const { decision, lease } = await store.consumeAndAcquire('{t}:b', FREE, 1, '{t}:c', 2, 60_000, false);
+      const { decision, lease } = await store.consumeAndAcquire(admitRequest(2));
       expect(decision).toMatchObject({ allowed: true, source: 'fallback' });
       if (i < 2) expect(lease?.leaseId?.startsWith('fb:')).toBe(true);
       else expect(lease).toMatchObject({ allowed: false, active: 2 });
     }
     expect(store.breaker.state).toBe('open');
     expect(primary.calls.consumeAndAcquire).toBe(3);
-    await store.consumeAndAcquire('{t}:b', FREE, 1, '{t}:c', 2, 60_000, false);
+    await store.consumeAndAcquire(admitRequest(2));
     expect(primary.calls.consumeAndAcquire).toBe(3);
   });
 
@@ -63,7 +74,7 @@ describe('ResilientStore.consumeAndAcquire', () => {
     const primary = new CombinedScriptedStore(clock);
     const store = resilient(primary, clock);
     primary.mode = 'hang';
-    const { decision, lease } = await store.consumeAndAcquire('{t}:b', FREE, 1, '{t}:c', 2, 60_000, false);
+    const { decision, lease } = await store.consumeAndAcquire(admitRequest(2));
     expect(decision.source).toBe('fallback');
     expect(lease?.allowed).toBe(true);
   });
@@ -72,7 +83,7 @@ describe('ResilientStore.consumeAndAcquire', () => {
     const clock = new FakeClock();
     const primary = new ScriptedStore(clock);
     const store = resilient(primary, clock);
-    const { decision, lease } = await store.consumeAndAcquire('{t}:b', FREE, 1, '{t}:c', 2, 60_000, false);
+    const { decision, lease } = await store.consumeAndAcquire(admitRequest(2));
     expect(decision.allowed).toBe(true);
     expect(lease?.allowed).toBe(true);
     expect(primary.calls).toEqual({ consume: 1, acquire: 1 });

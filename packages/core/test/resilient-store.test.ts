@@ -254,7 +254,7 @@ describe('ResilientStore when a connection drops and comes back', () => {
     expect((await store.consume('{t}:b', FREE, 1)).source).toBe('fallback');
     primary.reconnected();
     expect(store.breaker.state).toBe('half_open');
-    expect(store.consumeLocal('{t}:b', FREE, 1)).toBeUndefined();
+    expect(store.consumeSync('{t}:b', FREE, 1)).toBeUndefined();
     expect((await store.consume('{t}:b', FREE, 1)).source).toBe('primary');
     expect(store.breaker.state).toBe('closed');
   });
@@ -626,17 +626,17 @@ describe('ResilientStore during a cold start', () => {
   });
 });
 
-describe('ResilientStore.consumeLocal (the synchronous degraded path)', () => {
+describe('ResilientStore.consumeSync (the synchronous degraded path)', () => {
   it('answers nothing while the breaker is closed: the caller must ask the primary', async () => {
     const { store, primary } = setup();
-    expect(store.consumeLocal('{t}:b', FREE, 1)).toBeUndefined();
+    expect(store.consumeSync('{t}:b', FREE, 1)).toBeUndefined();
     expect(primary.calls).toEqual({});
   });
 
   it('answers a cached denial without the primary', async () => {
     const { store, primary } = setup();
     for (let i = 0; i < 11; i++) await store.consume('{t}:b', FREE, 1);
-    expect(store.consumeLocal('{t}:b', FREE, 1)).toMatchObject({ allowed: false, source: 'blocked-cache' });
+    expect(store.consumeSync('{t}:b', FREE, 1)).toMatchObject({ allowed: false, source: 'blocked-cache' });
     expect(primary.calls.consume).toBe(11);
   });
 
@@ -646,19 +646,19 @@ describe('ResilientStore.consumeLocal (the synchronous degraded path)', () => {
     for (let i = 0; i < 3; i++) await store.consume('{t}:b', FREE, 1);
     expect(store.breaker.state).toBe('open');
     expect(store.breaker.rejectsCalls()).toBe(true);
-    const local = store.consumeLocal('{t}:b', FREE, 1);
+    const local = store.consumeSync('{t}:b', FREE, 1);
     expect(local).toMatchObject({ allowed: true, source: 'fallback', remaining: 10 - 4 });
     expect(primary.calls.consume).toBe(3);
     clock.advance(1000); // reset timeout: a probe is due, and only consume() may make it
     expect(store.breaker.rejectsCalls()).toBe(false);
-    expect(store.consumeLocal('{t}:b', FREE, 1)).toBeUndefined();
+    expect(store.consumeSync('{t}:b', FREE, 1)).toBeUndefined();
     expect(store.breaker.state).toBe('half_open');
   });
 
   it('leaves a cold start to consume(), which waits for the first connection', () => {
     const { store, primary } = setup();
     primary.coldStart();
-    expect(store.consumeLocal('{t}:b', FREE, 1)).toBeUndefined();
+    expect(store.consumeSync('{t}:b', FREE, 1)).toBeUndefined();
     expect(store.breaker.totalFailures).toBe(0);
   });
 
@@ -666,7 +666,7 @@ describe('ResilientStore.consumeLocal (the synchronous degraded path)', () => {
     const closed = setup({ failMode: 'closed' });
     closed.primary.mode = 'fail';
     for (let i = 0; i < 3; i++) await rejected(closed.store.consume('{t}:b', FREE, 1));
-    expect(closed.store.consumeLocal('{t}:b', FREE, 1)).toBeUndefined();
+    expect(closed.store.consumeSync('{t}:b', FREE, 1)).toBeUndefined();
 
     const clock = new FakeClock();
     const primary = new ScriptedStore(clock);
@@ -674,7 +674,7 @@ describe('ResilientStore.consumeLocal (the synchronous degraded path)', () => {
     const store = new ResilientStore({ primary, fallback, clock, breaker: { minimumCalls: 1, resetTimeoutMs: 1000 } });
     primary.mode = 'fail';
     await store.consume('{t}:b', FREE, 1);
-    expect(store.consumeLocal('{t}:b', FREE, 1)).toBeUndefined();
+    expect(store.consumeSync('{t}:b', FREE, 1)).toBeUndefined();
     expect(fallback.calls.consume).toBe(1);
   });
 });

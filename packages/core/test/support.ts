@@ -1,4 +1,5 @@
 import type {
+  AdmitRequest,
   AdmitResult,
   BucketPolicy,
   BucketSnapshot,
@@ -157,20 +158,8 @@ export class ScriptedStore implements RateLimitStore {
 
 /** A {@link ScriptedStore} that also takes a decision and a lease in one call, like the Redis store. */
 export class CombinedScriptedStore extends ScriptedStore {
-  consumeAndAcquire(
-    key: string,
-    policy: BucketPolicy,
-    cost: number,
-    leaseKey: string,
-    limit: number,
-    leaseMs: number,
-    leaseAlways: boolean,
-  ): Promise<AdmitResult> {
-    return this.runCombined(async () => {
-      const decision = await this.inner.consume(key, policy, cost);
-      const lease = decision.allowed || leaseAlways ? await this.inner.acquire(leaseKey, limit, leaseMs) : undefined;
-      return { decision, lease };
-    });
+  consumeAndAcquire(request: AdmitRequest): Promise<AdmitResult> {
+    return this.runCombined(() => this.inner.consumeAndAcquire(request));
   }
 }
 

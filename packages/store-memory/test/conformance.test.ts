@@ -3,6 +3,7 @@ import { MemoryStore } from '../src/index.js';
 
 describeStoreConformance({
   name: 'MemoryStore',
+  combined: true,
   create: (clock) => new MemoryStore({ clock }),
   createRealtime: () => new MemoryStore(),
 });

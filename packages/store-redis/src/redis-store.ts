@@ -4,7 +4,10 @@ import {
   type BucketPolicy,
   type BucketSnapshot,
   type Clock,
+  type AdmitRequest,
   type AdmitResult,
+  assertValidAdmitRequest,
+  assertValidLease,
   type ConsumeResult,
   emissionIntervalUs,
   gcraConsume,
@@ -64,7 +67,7 @@ export class RedisStore implements RateLimitStore {
   readonly keyPrefix: string;
   /** Fleet-wide state, unless disabled. */
   readonly fleet: RedisFleetSync | undefined;
-  private readonly clock: Clock | undefined;
+  private readonly testClock: Clock | undefined;
   private readonly watch: ConnectionWatch;
   private readonly ownsClient: boolean;
   private readonly leasePrefix = randomBytes(6).toString('hex');
@@ -81,7 +84,7 @@ export class RedisStore implements RateLimitStore {
     if (issues.length > 0) throw new RateLimitConfigError(issues);
     this.client = options.client;
     this.keyPrefix = prefix;
-    this.clock = options.clock;
+    this.testClock = options.clock;
     this.ownsClient = options.ownsClient ?? false;
     const logger = options.logger ?? silentLogger;
     this.watch = new ConnectionWatch(this.client);
@@ -132,17 +135,9 @@ export class RedisStore implements RateLimitStore {
   }
 
   /** A decision and, when it allows (or `leaseAlways`), a lease: one script, one round trip. */
-  async consumeAndAcquire(
-    key: string,
-    policy: BucketPolicy,
-    cost: number,
-    leaseKey: string,
-    limit: number,
-    leaseMs: number,
-    leaseAlways: boolean,
-  ): Promise<AdmitResult> {
-    assertValidRequest(policy, cost);
-    assertValidLease(limit, leaseMs);
+  async consumeAndAcquire(request: AdmitRequest): Promise<AdmitResult> {
+    assertValidAdmitRequest(request);
+    const { key, policy, cost, leaseKey, limit, leaseMs, leaseAlways } = request;
     const leaseId = this.nextLeaseId();
     const reply = (await SCRIPTS.consumeAcquire.run(
       this.client,
@@ -216,11 +211,6 @@ export class RedisStore implements RateLimitStore {
   }
 
   private now(): string {
-    return this.clock ? String(Math.round(this.clock.now() * 1000)) : '';
+    return this.testClock ? String(Math.round(this.testClock.now() * 1000)) : '';
   }
-}
-
-function assertValidLease(limit: number, leaseMs: number): void {
-  if (!(Number.isSafeInteger(limit) && limit >= 1)) throw new InvalidArgumentError(`limit must be a whole number >= 1, got ${String(limit)}`);
-  if (!(Number.isSafeInteger(leaseMs) && leaseMs >= 1)) throw new InvalidArgumentError(`leaseMs must be a whole number >= 1, got ${String(leaseMs)}`);
 }

@@ -85,7 +85,7 @@ describe('Lua script SHAs', () => {
     const lease = await store.acquire('{t}:c', 2, 10_000);
     await store.countLeases('{t}:c');
     await store.release('{t}:c', lease.leaseId as string);
-    await store.consumeAndAcquire('{t}:b', policy, 1, '{t}:c', 2, 10_000, false);
+    await store.consumeAndAcquire({ key: '{t}:b', policy, cost: 1, leaseKey: '{t}:c', limit: 2, leaseMs: 10_000, leaseAlways: false });
     const fleet = store.fleet as NonNullable<typeof store.fleet>;
     await fleet.saveOverride('t', { burstSize: 3 });
     await fleet.publishReset('t');

@@ -200,7 +200,15 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
       describe('consumeAndAcquire (decision and lease in one operation)', () => {
         const leaseKeyOf = (k: string) => k.replace(/:b$/, ':c');
         const admit = (k: string, limit: number, always = false, cost = 1) =>
-          (store.consumeAndAcquire as NonNullable<RateLimitStore['consumeAndAcquire']>).call(store, k, FREE, cost, leaseKeyOf(k), limit, 60_000, always);
+          (store.consumeAndAcquire as NonNullable<RateLimitStore['consumeAndAcquire']>).call(store, {
+            key: k,
+            policy: FREE,
+            cost,
+            leaseKey: leaseKeyOf(k),
+            limit,
+            leaseMs: 60_000,
+            leaseAlways: always,
+          });
 
         it('decides exactly like consume and takes a lease only after an allowed decision', async () => {
           const twin = freshKey();

@@ -25,17 +25,12 @@ const REDIS_MODULE_KEY = Symbol.for('@aurum/ratelimit-redis');
  * @throws RateLimitConfigError when a variable is invalid or Redis is asked for but not installed
  */
 export function getRateLimitManager(): RateLimitManager {
-  if (instance) return instance;
+  // A closed manager is replaced: a script may close it and ask again.
+  if (instance && !instance.closed) return instance;
   const env = loadConfigFromEnv();
   const store = env.redisUrl ? loadRedisModule().createRedisStoreFromUrl(env.redisUrl, env.redisKeyPrefix ? { keyPrefix: env.redisKeyPrefix } : {}) : undefined;
-  const manager = createRateLimitManager(store ? { store } : {});
-  const close = manager.close.bind(manager);
-  manager.close = async () => {
-    if (instance === manager) instance = undefined;
-    await close();
-  };
-  instance = manager;
-  return manager;
+  instance = createRateLimitManager(store ? { store } : {});
+  return instance;
 }
 
 /** Replaces (or with `undefined`, forgets) the process-wide manager; for tests and custom wiring. */

@@ -1,8 +1,9 @@
-import { assertValidRequest, type BucketPolicy, type BucketSnapshot, type ConsumeResult, gcraConsume, gcraSnapshot } from '../algorithms/gcra.js';
+import { type BucketPolicy, type BucketSnapshot, type ConsumeResult, gcraConsume, gcraSnapshot } from '../algorithms/gcra.js';
 import { type Clock, systemClock, systemTimers, type Timers, unref } from '../clock.js';
-import { ClosedError, InvalidArgumentError, RateLimitConfigError } from '../errors.js';
+import { ClosedError, RateLimitConfigError } from '../errors.js';
 import { BucketTable } from './bucket-table.js';
-import type { LeaseResult, RateLimitStore } from './types.js';
+import type { AdmitRequest, AdmitResult, LeaseResult, RateLimitStore } from './types.js';
+import { assertValidAdmitRequest, assertValidLease } from './validate.js';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -33,7 +34,8 @@ export class MemoryStore implements RateLimitStore {
   private leaseEvictions = 0;
   private readonly buckets: BucketTable;
   private readonly leases = new Map<string, Map<string, number>>();
-  private readonly clock: Clock;
+  /** The clock decisions are made on (see {@link RateLimitStore.clock}). */
+  readonly clock: Clock;
   private readonly timers: Timers;
   private sweepHandle: unknown;
   private leaseSeq = 0;
@@ -80,7 +82,7 @@ export class MemoryStore implements RateLimitStore {
    */
   consumeSync(key: string, policy: BucketPolicy, cost: number, nowMs = this.clock.now()): ConsumeResult {
     this.assertOpen();
-    assertValidRequest(policy, cost);
+    // gcraConsume validates policy and cost: the one check on this path.
     const nowUs = Math.round(nowMs * 1000);
     const table = this.buckets;
     const slot = table.find(key);
@@ -96,7 +98,6 @@ export class MemoryStore implements RateLimitStore {
 
   async inspect(key: string, policy: BucketPolicy): Promise<BucketSnapshot> {
     this.assertOpen();
-    assertValidRequest(policy, 1);
     const slot = this.buckets.find(key);
     return gcraSnapshot(slot < 0 ? undefined : this.buckets.tatAt(slot), Math.round(this.clock.now() * 1000), policy);
   }
@@ -108,8 +109,7 @@ export class MemoryStore implements RateLimitStore {
   /** {@link acquire} without the promise, for in-process callers on the hot path. */
   acquireSync(key: string, limit: number, leaseMs: number, now = this.clock.now()): LeaseResult {
     this.assertOpen();
-    if (!(Number.isSafeInteger(limit) && limit >= 1)) throw new InvalidArgumentError(`limit must be a whole number >= 1, got ${String(limit)}`);
-    if (!(typeof leaseMs === 'number' && leaseMs > 0)) throw new InvalidArgumentError(`leaseMs must be a number > 0, got ${String(leaseMs)}`);
+    assertValidLease(limit, leaseMs);
     let held = this.leases.get(key);
     if (held === undefined) {
       if (this.leases.size >= this.maxKeys) this.evictLeases(now);
@@ -123,13 +123,23 @@ export class MemoryStore implements RateLimitStore {
     return { allowed: true, active: held.size, limit, leaseId };
   }
 
+  /** A decision and, when it allows (or `leaseAlways`), a lease: atomic, as everything in one process is. */
+  async consumeAndAcquire(request: AdmitRequest): Promise<AdmitResult> {
+    assertValidAdmitRequest(request);
+    const { key, policy, cost, leaseKey, limit, leaseMs, leaseAlways } = request;
+    const now = this.clock.now();
+    const decision = this.consumeSync(key, policy, cost, now);
+    return { decision, lease: decision.allowed || leaseAlways ? this.acquireSync(leaseKey, limit, leaseMs, now) : undefined };
+  }
+
   async release(key: string, leaseId: string): Promise<void> {
     this.releaseSync(key, leaseId);
   }
 
   /** {@link release} without the promise. An emptied set stays for reuse until a sweep. */
-  releaseSync(key: string, leaseId: string): void {
+  releaseSync(key: string, leaseId: string): true {
     this.leases.get(key)?.delete(leaseId);
+    return true;
   }
 
   async countLeases(key: string): Promise<number> {

@@ -1,14 +1,17 @@
-import { assertValidRequest, type BucketPolicy, type BucketSnapshot, type ConsumeResult, clampPolicy, emissionIntervalUs } from '../algorithms/gcra.js';
+import { type BucketPolicy, type BucketSnapshot, type ConsumeResult, clampPolicy } from '../algorithms/gcra.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from '../breaker/circuit-breaker.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../clock.js';
 import { type ConfigIssue, RateLimitConfigError, StoreUnavailableError } from '../errors.js';
 import { LogThrottle } from '../observe/log-throttle.js';
 import { type Logger, silentLogger } from '../observe/logger.js';
-import { BoundedMap } from '../util/lru.js';
+import { BlockedCache, type SourcedConsumeResult } from './blocked-cache.js';
+import { FirstConnection } from './first-connection.js';
 import type { FleetSync } from './fleet.js';
 import { MemoryStore } from './memory-store.js';
-import type { AdmitResult, DecisionSource, LeaseResult, RateLimitStore } from './types.js';
+import type { AdmitRequest, AdmitResult, DecisionSource, LeaseResult, RateLimitStore } from './types.js';
 import { withTimeout } from './with-timeout.js';
+
+export type { SourcedConsumeResult } from './blocked-cache.js';
 
 /** What to do when the primary store cannot answer. */
 export type FailMode = 'fallback' | 'open' | 'closed';
@@ -52,28 +55,11 @@ export interface ResilientStoreOptions {
   onFailure?: (failure: StoreFailure) => void;
 }
 
-/** A {@link ConsumeResult} that says which store produced it. */
-export type SourcedConsumeResult = ConsumeResult & { readonly source: DecisionSource };
-
 const FALLBACK_LEASE = 'fb:';
 /** What {@link ResilientStore.guarded} returns when the primary gave no answer. */
 const UNANSWERED: unique symbol = Symbol('unanswered');
-/** Denials shorter than this are not worth caching. */
-const MIN_BLOCK_MS = 5;
 
-interface Blocked {
-  /** Local time (ms) before which no request on the key can pass. */
-  readonly until: number;
-  readonly resetUntil: number;
-  /** Once expired: the one primary call that finds out whether the key is still blocked. */
-  probe?: Promise<Probe | undefined>;
-}
-
-/** A probe's denial, shared with the requests that waited for it. */
-interface Probe {
-  readonly denial: SourcedConsumeResult;
-  readonly cost: number;
-}
+type SourcedAdmitResult = AdmitResult & { readonly decision: SourcedConsumeResult };
 
 /**
  * Wraps a primary store (Redis) with a per-call timeout, a {@link CircuitBreaker} and a
@@ -81,22 +67,23 @@ interface Probe {
  */
 export class ResilientStore implements RateLimitStore {
   readonly name: string;
+  /** Already a wrapper: a manager uses it as it is. */
+  readonly local = true;
   readonly primary: RateLimitStore;
   readonly fallback: RateLimitStore;
   readonly breaker: CircuitBreaker;
   readonly timeoutMs: number;
   readonly failMode: FailMode;
   readonly fallbackShare: number;
-  private readonly clock: Clock;
+  /** The clock blocked-cache and fallback answers are made on. */
+  readonly clock: Clock;
   private readonly timers: Timers;
   private readonly logger: Logger;
   private readonly onFailure: ((failure: StoreFailure) => void) | undefined;
   private readonly ownsFallback: boolean;
-  private readonly blocked: BoundedMap<string, Blocked> | undefined;
+  private readonly blocked: BlockedCache | undefined;
   private readonly logs: LogThrottle;
-  /** The primary's first connection, shared by every call made while it is being made. */
-  private connecting: Promise<boolean> | undefined;
-  private gaveUpWaiting = false;
+  private readonly firstConnection: FirstConnection;
   private readonly stopReconnectWatch: (() => void) | undefined;
 
   constructor(options: ResilientStoreOptions) {
@@ -122,7 +109,8 @@ export class ResilientStore implements RateLimitStore {
     this.logs = new LogThrottle(this.logger, this.clock);
     this.onFailure = options.onFailure;
     this.name = this.primary.name;
-    this.blocked = options.blockedCache === false ? undefined : new BoundedMap(10_000);
+    this.blocked = options.blockedCache === false ? undefined : new BlockedCache();
+    this.firstConnection = new FirstConnection(this.primary, this.timers, timeoutMs);
     // A reconnect says the primary is back now: probe at once rather than after the reset timeout.
     this.stopReconnectWatch = this.primary.onReconnect?.(() => this.breaker.halfOpen('reconnected'));
   }
@@ -133,14 +121,16 @@ export class ResilientStore implements RateLimitStore {
   }
 
   async consume(key: string, policy: BucketPolicy, cost: number): Promise<SourcedConsumeResult> {
-    const cached = this.blockedAnswer(key, policy, cost);
+    const now = this.clock.now();
+    const cached = this.blocked?.answer(key, policy, cost, now);
     if (cached) return cached;
-    const expired = this.expiredBlock(key);
+    const expired = this.blocked?.expired(key, now);
     if (expired === undefined) return this.consumeFresh(key, policy, cost);
-    return this.probeOnce(
+    return (this.blocked as BlockedCache).probeOnce(
       key,
       expired,
       cost,
+      () => this.clock.now(),
       () => this.consumeFresh(key, policy, cost),
       (answer) => answer,
       (denial) => denial,
@@ -151,24 +141,22 @@ export class ResilientStore implements RateLimitStore {
   private async consumeFresh(key: string, policy: BucketPolicy, cost: number): Promise<SourcedConsumeResult> {
     const result = await this.guarded('consume', () => this.primary.consume(key, policy, cost));
     if (result === UNANSWERED) return this.degraded(key, policy, cost);
-    if (!result.allowed) this.rememberBlock(key, policy, cost, result);
+    if (!result.allowed) this.blocked?.remember(key, policy, cost, result, this.clock.now());
     return { ...result, source: 'primary' };
   }
 
   /**
    * The answer when it needs no primary call — a cached denial, or the fallback while the
-   * breaker refuses calls or the first connection is still being made — else `undefined` (then
-   * call {@link consume}). Synchronous, so the degraded path costs no promise.
+   * breaker refuses calls — else `undefined` (then call {@link consume}). Synchronous, so the
+   * degraded path costs no promise. While the first connection is being made the async path
+   * waits for it (bounded), so only an open breaker sends a decision to the fallback here.
    */
-  consumeLocal(key: string, policy: BucketPolicy, cost: number, now = this.clock.now()): SourcedConsumeResult | undefined {
-    const cached = this.blockedAnswer(key, policy, cost, now);
+  consumeSync(key: string, policy: BucketPolicy, cost: number, now = this.clock.now()): SourcedConsumeResult | undefined {
+    const cached = this.blocked?.answer(key, policy, cost, now);
     if (cached) return cached;
-    // While the first connection is being made the async path waits for it (bounded), so only an
-    // open breaker sends a decision to the fallback here.
     if (this.failMode === 'closed' || !this.breaker.rejectsCalls(now)) return undefined;
-    // Only a memory fallback (or fail-open) answers synchronously.
-    if (this.failMode === 'fallback' && !(this.fallback instanceof MemoryStore)) return undefined;
-    return this.degraded(key, policy, cost, now) as SourcedConsumeResult;
+    const answer = this.degradedSync(key, policy, cost, now);
+    return answer;
   }
 
   /** Drops what this instance holds locally for `key` (blocked cache, fallback state). */
@@ -182,48 +170,35 @@ export class ResilientStore implements RateLimitStore {
    * with the same blocked cache, timeout, breaker and fallback as {@link consume} and
    * {@link acquire}; otherwise the two calls in sequence.
    */
-  async consumeAndAcquire(
-    key: string,
-    policy: BucketPolicy,
-    cost: number,
-    leaseKey: string,
-    limit: number,
-    leaseMs: number,
-    leaseAlways: boolean,
-  ): Promise<AdmitResult & { readonly decision: SourcedConsumeResult }> {
+  async consumeAndAcquire(request: AdmitRequest): Promise<SourcedAdmitResult> {
+    const { key, policy, cost, leaseKey, limit, leaseMs, leaseAlways } = request;
     const combined = this.primary.consumeAndAcquire;
-    const cached = this.blockedAnswer(key, policy, cost);
-    const sequential = async (decision: SourcedConsumeResult) => ({
+    const now = this.clock.now();
+    const cached = this.blocked?.answer(key, policy, cost, now);
+    const sequential = async (decision: SourcedConsumeResult): Promise<SourcedAdmitResult> => ({
       decision,
       lease: decision.allowed || leaseAlways ? await this.acquire(leaseKey, limit, leaseMs) : undefined,
     });
     if (cached || combined === undefined) return sequential(cached ?? (await this.consume(key, policy, cost)));
-    const expired = this.expiredBlock(key);
-    if (expired === undefined) return this.admitFresh(combined, key, policy, cost, leaseKey, limit, leaseMs, leaseAlways);
-    return this.probeOnce(
+    const expired = this.blocked?.expired(key, now);
+    if (expired === undefined) return this.admitFresh(combined, request);
+    return (this.blocked as BlockedCache).probeOnce(
       key,
       expired,
       cost,
-      () => this.admitFresh(combined, key, policy, cost, leaseKey, limit, leaseMs, leaseAlways),
+      () => this.clock.now(),
+      () => this.admitFresh(combined, request),
       (answer) => answer.decision,
       sequential,
     );
   }
 
   /** {@link consumeAndAcquire} without the blocked cache. */
-  private async admitFresh(
-    combined: NonNullable<RateLimitStore['consumeAndAcquire']>,
-    key: string,
-    policy: BucketPolicy,
-    cost: number,
-    leaseKey: string,
-    limit: number,
-    leaseMs: number,
-    leaseAlways: boolean,
-  ): Promise<AdmitResult & { readonly decision: SourcedConsumeResult }> {
-    const result = await this.guarded('consume', () => combined.call(this.primary, key, policy, cost, leaseKey, limit, leaseMs, leaseAlways));
+  private async admitFresh(combined: NonNullable<RateLimitStore['consumeAndAcquire']>, request: AdmitRequest): Promise<SourcedAdmitResult> {
+    const { key, policy, cost, leaseKey, limit, leaseMs, leaseAlways } = request;
+    const result = await this.guarded('consume', () => combined.call(this.primary, request));
     if (result !== UNANSWERED) {
-      if (!result.decision.allowed) this.rememberBlock(key, policy, cost, result.decision);
+      if (!result.decision.allowed) this.blocked?.remember(key, policy, cost, result.decision, this.clock.now());
       return { decision: { ...result.decision, source: 'primary' }, lease: result.lease };
     }
     const decision = await this.degraded(key, policy, cost);
@@ -245,7 +220,7 @@ export class ResilientStore implements RateLimitStore {
    * health.
    */
   private async guarded<T>(operation: StoreFailure['operation'], call: () => Promise<T>): Promise<T | typeof UNANSWERED> {
-    if (this.primary.isStarting?.() && !(await this.firstConnection())) return UNANSWERED;
+    if (this.firstConnection.pending && !(await this.firstConnection.wait())) return UNANSWERED;
     const permit = this.breaker.tryAcquire();
     if (!permit) return UNANSWERED;
     const started = this.clock.now();
@@ -258,33 +233,6 @@ export class ResilientStore implements RateLimitStore {
       else this.breaker.failure(permit);
       this.report(operation, error);
       return UNANSWERED;
-    }
-  }
-
-  /**
-   * Waits, at most the store timeout, for a primary that is still making its first connection;
-   * true once it is connected. Without this a fresh process (a script, a cold pod) would decide
-   * its first requests from the fallback although the shared store is only milliseconds away.
-   * Once a wait has timed out, later calls of the same start-up do not wait again: a primary
-   * that takes long to connect must not add the timeout to every request until it does.
-   */
-  private async firstConnection(): Promise<boolean> {
-    const whenConnected = this.primary.whenConnected;
-    if (whenConnected === undefined || this.gaveUpWaiting) return false;
-    this.connecting ??= whenConnected.call(this.primary).then(
-      () => true,
-      () => false,
-    );
-    let timer: unknown;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = this.timers.setTimeout(() => resolve(false), this.timeoutMs);
-    });
-    try {
-      const connected = await Promise.race([this.connecting, timedOut]);
-      if (!connected) this.gaveUpWaiting = true;
-      return connected && this.primary.isStarting?.() !== true;
-    } finally {
-      this.timers.clearTimeout(timer);
     }
   }
 
@@ -347,95 +295,22 @@ export class ResilientStore implements RateLimitStore {
   }
 
   /** The answer while the primary is out; synchronous with an in-process fallback (the usual case). */
-  private degraded(key: string, policy: BucketPolicy, cost: number, now?: number): SourcedConsumeResult | Promise<SourcedConsumeResult> {
+  private degraded(key: string, policy: BucketPolicy, cost: number): SourcedConsumeResult | Promise<SourcedConsumeResult> {
+    return (
+      this.degradedSync(key, policy, cost) ??
+      this.fallback.consume(key, this.sharePolicy(policy), cost).then((result): SourcedConsumeResult => ({ ...result, source: 'fallback' }))
+    );
+  }
+
+  /** {@link degraded} when it needs no promise: fail-open, fail-closed, or a fallback that decides synchronously. */
+  private degradedSync(key: string, policy: BucketPolicy, cost: number, now?: number): SourcedConsumeResult | undefined {
     if (this.failMode === 'open') {
       return { allowed: true, limit: policy.burst, remaining: policy.burst, retryAfterMs: 0, resetAfterMs: 0, source: 'fail-open' };
     }
     if (this.failMode === 'closed') throw new StoreUnavailableError(`${this.name} store unavailable`);
-    const shared = this.sharePolicy(policy);
-    if (this.fallback instanceof MemoryStore) return withSource(this.fallback.consumeSync(key, shared, cost, now), 'fallback');
-    return this.fallback.consume(key, shared, cost).then((result): SourcedConsumeResult => ({ ...result, source: 'fallback' }));
-  }
-
-  private blockedAnswer(key: string, policy: BucketPolicy, cost: number, nowMs?: number): SourcedConsumeResult | undefined {
-    if (!this.blocked || this.blocked.size === 0) return undefined;
-    const now = nowMs ?? this.clock.now();
-    const entry = this.blocked.get(key, now);
-    if (!entry) return undefined;
-    // An expired entry stays until a probe has asked the primary (see probeOnce).
-    if (now >= entry.until) return undefined;
-    // The primary is not asked, so its argument checks must happen here: a bad cost or rate is
-    // the caller's bug and must throw, not come back as a denial with NaN in it.
-    assertValidRequest(policy, cost);
-    const resetAfterMs = Math.max(0, Math.ceil(entry.resetUntil - now));
-    const tooBig = cost > policy.burst;
-    const extra = Math.ceil(((cost - 1) * emissionIntervalUs(policy.rate)) / 1000);
-    return {
-      allowed: false,
-      limit: policy.burst,
-      remaining: 0,
-      // Like the primary: a cost that can never fit is told to wait for a full bucket.
-      retryAfterMs: tooBig ? resetAfterMs : Math.ceil(entry.until - now) + extra,
-      resetAfterMs,
-      ...(tooBig && { reason: 'cost_exceeds_burst' as const }),
-      source: 'blocked-cache',
-    };
-  }
-
-  /** The key's cached block once it has expired (a fresh one answers from blockedAnswer). */
-  private expiredBlock(key: string): Blocked | undefined {
-    if (!this.blocked || this.blocked.size === 0) return undefined;
-    return this.blocked.get(key, this.clock.now());
-  }
-
-  /**
-   * Right after a cached block expires, one request asks the primary (`ask`) and requests on the
-   * same key meanwhile wait for that answer instead of each making a round trip of their own.
-   * When it was a denial, a waiting request of at least the same cost shares it (it arrived at
-   * the same moment: the bucket had no room for it either); otherwise it asks the primary too.
-   * So a tenant hammering past its limit costs about one round trip per refill, not one per
-   * request in flight. The wait is bounded by the store timeout.
-   */
-  private async probeOnce<T>(
-    key: string,
-    entry: Blocked,
-    cost: number,
-    ask: () => Promise<T>,
-    decisionOf: (answer: T) => SourcedConsumeResult,
-    fromDenial: (denial: SourcedConsumeResult) => T | Promise<T>,
-  ): Promise<T> {
-    if (entry.probe !== undefined) {
-      const probe = await entry.probe;
-      return probe !== undefined && cost >= probe.cost ? fromDenial({ ...probe.denial, source: 'blocked-cache' }) : ask();
-    }
-    let settle = (_: Probe | undefined): void => {};
-    entry.probe = new Promise<Probe | undefined>((resolve) => {
-      settle = resolve;
-    });
-    let probe: Probe | undefined;
-    try {
-      const answer = await ask();
-      const decision = decisionOf(answer);
-      if (!decision.allowed) probe = { denial: decision, cost };
-      return answer;
-    } finally {
-      settle(probe);
-      // A new denial may have replaced the entry; otherwise the expired one goes.
-      if (this.blocked?.get(key, this.clock.now()) === entry) this.blocked.delete(key);
-    }
-  }
-
-  /**
-   * Caches a denial when the bucket is empty. The cached wait is a lower bound of the time until
-   * one token is back (rounding always errs early), so the cache never denies what the primary
-   * would admit.
-   */
-  private rememberBlock(key: string, policy: BucketPolicy, cost: number, result: ConsumeResult): void {
-    if (!this.blocked || result.remaining !== 0 || result.reason) return;
-    const oneTokenMs = result.retryAfterMs - 1 - Math.ceil(((cost - 1) * emissionIntervalUs(policy.rate)) / 1000);
-    if (oneTokenMs < MIN_BLOCK_MS) return;
-    const now = this.clock.now();
-    this.blocked.set(key, { until: now + oneTokenMs, resetUntil: now + result.resetAfterMs }, now);
+    // `now` is this store's clock reading: pass it on only to a fallback on the same clock.
+    const result = this.fallback.consumeSync?.(key, this.sharePolicy(policy), cost, this.fallback.clock === this.clock ? now : undefined);
+    return result === undefined ? undefined : withSource(result, 'fallback');
   }
 
   private async readThrough<T>(operation: StoreFailure['operation'], primary: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {

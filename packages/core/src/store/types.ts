@@ -1,4 +1,5 @@
 import type { BucketPolicy, BucketSnapshot, ConsumeResult } from '../algorithms/gcra.js';
+import type { Clock } from '../clock.js';
 import type { FleetSync } from './fleet.js';
 
 /** Where a decision's numbers came from. */
@@ -12,6 +13,23 @@ export interface LeaseResult {
   readonly limit: number;
   /** Present when allowed; pass it to `release`. */
   readonly leaseId?: string;
+}
+
+/** One decision plus a concurrency lease: what {@link RateLimitStore.consumeAndAcquire} takes. */
+export interface AdmitRequest {
+  /** Bucket key (`{tenant}:b…`). */
+  readonly key: string;
+  readonly policy: BucketPolicy;
+  /** Tokens to take; a whole number ≥ 1. */
+  readonly cost: number;
+  /** Lease set key; shares `key`'s `{…}` part, so a sharded store keeps both together. */
+  readonly leaseKey: string;
+  /** Leases allowed at once; a whole number ≥ 1. */
+  readonly limit: number;
+  /** Lifetime of a lease never released, in whole ms. */
+  readonly leaseMs: number;
+  /** Take a lease even when the bucket refuses (shadow mode). */
+  readonly leaseAlways: boolean;
 }
 
 /** The answer to {@link RateLimitStore.consumeAndAcquire}. */
@@ -41,18 +59,10 @@ export interface RateLimitStore {
   acquire(key: string, limit: number, leaseMs: number): Promise<LeaseResult>;
   /**
    * Optional: {@link consume} and, when it allows (or always, with `leaseAlways`), {@link acquire}
-   * as one atomic operation — one round trip instead of two for a remote store. `leaseKey`
-   * shares `key`'s `{…}` part. Stores without it get the two calls in sequence.
+   * as one atomic operation — one round trip instead of two for a remote store. Stores without
+   * it get the two calls in sequence. Validate with `assertValidAdmitRequest`.
    */
-  consumeAndAcquire?(
-    key: string,
-    policy: BucketPolicy,
-    cost: number,
-    leaseKey: string,
-    limit: number,
-    leaseMs: number,
-    leaseAlways: boolean,
-  ): Promise<AdmitResult>;
+  consumeAndAcquire?(request: AdmitRequest): Promise<AdmitResult>;
   /** Returns a lease. Idempotent: releasing twice, or after expiry, is a no-op. */
   release(key: string, leaseId: string): Promise<void>;
   /** Live leases at `key`. */
@@ -65,10 +75,28 @@ export interface RateLimitStore {
   close(): Promise<void>;
 
   /**
-   * In-process and unable to fail (the memory store): used directly, without the breaker,
-   * timeout and fallback wrapper.
+   * Needs no resilient wrapper: in-process and unable to fail (the memory store), or a wrapper
+   * already (`ResilientStore`). The manager uses such a store directly; any other store is put
+   * behind a breaker, a timeout and a memory fallback.
    */
   readonly local?: boolean;
+  /**
+   * The clock the store decides on, when it decides on a local one. A caller that reads the same
+   * clock may pass its reading as `nowMs` to the synchronous methods and save a second read.
+   */
+  readonly clock?: Clock;
+  /**
+   * Optional: {@link consume} without a promise when the answer needs no I/O (always for the
+   * memory store; a cached denial or the fallback for the resilient wrapper), else `undefined`
+   * (then call {@link consume}). `nowMs` must come from {@link clock}.
+   */
+  consumeSync?(key: string, policy: BucketPolicy, cost: number, nowMs?: number): ConsumeResult | undefined;
+  /** Optional: {@link acquire} without a promise when it needs no I/O, else `undefined`. */
+  acquireSync?(key: string, limit: number, leaseMs: number): LeaseResult | undefined;
+  /** Optional: {@link release} without a promise; false when it needs the async call. */
+  releaseSync?(key: string, leaseId: string): boolean;
+  /** Optional: drops state held in this process for `key` (caches, fallback) after a quota change or reset. */
+  clearLocal?(key: string): Promise<void>;
   /**
    * True while the first connection is still being made. Calls made then wait for it (see
    * {@link whenConnected}) and go to the fallback, without counting as failures, only when it

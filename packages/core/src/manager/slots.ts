@@ -1,0 +1,66 @@
+import type { LoadControl } from '../load/load-control.js';
+import { type RateLimitObserver, safely } from '../observe/observer.js';
+import type { LeaseResult, RateLimitStore } from '../store/types.js';
+import type { Tier } from '../tiers.js';
+import type { ConcurrencySlot } from './decision.js';
+import { concurrencyLimit } from './policy.js';
+import type { TenantContext } from './tenant-context.js';
+
+/** What taking and returning concurrency slots needs. */
+export interface SlotDeps {
+  readonly store: RateLimitStore;
+  readonly load: LoadControl | undefined;
+  readonly observer: RateLimitObserver | undefined;
+  readonly leaseMs: number;
+}
+
+/**
+ * Concurrency slots: one lease of a tenant's `maxConcurrentRequests` (scaled by load like the
+ * rate) per request in flight, returned by `release()` or expiring after `leaseMs`.
+ */
+export class Slots {
+  constructor(private readonly deps: SlotDeps) {}
+
+  /** The tenant's concurrency limit under the current load factor, and that factor. */
+  limitOf(ctx: TenantContext): { limit: number; factor: number } {
+    const factor = this.deps.load ? this.deps.load.factorFor(ctx.quota.priorityBoost) : 1;
+    return { limit: concurrencyLimit(ctx.quota.maxConcurrentRequests, factor), factor };
+  }
+
+  /** Takes one slot: synchronously from a store that can, else with one store call. */
+  async take(ctx: TenantContext, tier: Tier): Promise<ConcurrencySlot> {
+    const { store, leaseMs } = this.deps;
+    const { limit, factor } = this.limitOf(ctx);
+    const lease =
+      limit === 0
+        ? { allowed: false, active: 0, limit: 0 }
+        : (store.acquireSync?.(ctx.leaseKey, limit, leaseMs) ?? (await store.acquire(ctx.leaseKey, limit, leaseMs)));
+    return this.from(ctx, tier, factor, limit, lease);
+  }
+
+  /** The slot a lease stands for (taken here or together with the decision). */
+  from(ctx: TenantContext, tier: Tier, factor: number, limit: number, lease: LeaseResult): ConcurrencySlot {
+    const { store, observer } = this.deps;
+    const subject = ctx.subject;
+    if (observer?.onConcurrency)
+      safely(() => observer.onConcurrency?.({ tenantId: subject.tenantId, tier, allowed: lease.allowed, active: lease.active, limit }));
+    const key = ctx.leaseKey;
+    let released = lease.leaseId === undefined;
+    const full = ctx.quota.maxConcurrentRequests;
+    return {
+      allowed: lease.allowed,
+      active: lease.active,
+      limit,
+      tenantId: subject.tenantId,
+      tier,
+      loadFactor: factor,
+      shed: !lease.allowed && limit < full && lease.active < full,
+      release: async () => {
+        if (released) return;
+        released = true;
+        const id = lease.leaseId as string;
+        if (!store.releaseSync?.(key, id)) await store.release(key, id);
+      },
+    };
+  }
+}

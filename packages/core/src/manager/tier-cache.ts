@@ -1,0 +1,73 @@
+import type { ResolvedManagerConfig } from '../config/resolve-manager.js';
+import type { LookupFailure } from '../tenant/tier-resolver.js';
+import { TierResolver } from '../tenant/tier-resolver.js';
+import type { TenantQuotaConfig, Tier } from '../tiers.js';
+import type { Overrides } from './overrides.js';
+import type { Subject } from './subject.js';
+import type { TenantContext } from './tenant-context.js';
+
+/**
+ * The tier and quota of each tenant context, kept in the context and recomputed only when an
+ * override changed (the {@link Overrides} version) or a `resolveTier` answer aged out:
+ * synchronous unless `resolveTier` must be asked. Detection order: an override's pinned tier, a
+ * pinned subject tier (anonymous groups), tier rules, `resolveTier`, the default tier.
+ */
+export class TierCache {
+  private readonly resolver: TierResolver;
+
+  constructor(
+    private readonly config: ResolvedManagerConfig,
+    private readonly overrides: Overrides,
+    onLookupFailure: (failure: LookupFailure) => void,
+  ) {
+    this.resolver = new TierResolver({
+      rules: config.tierRules,
+      ...(config.resolveTier && { resolveTier: config.resolveTier }),
+      defaultTier: config.defaultTier,
+      cacheSize: config.tierCache.max,
+      cacheTtlMs: config.tierCache.ttlMs,
+      timeoutMs: config.lookupTimeoutMs,
+      clock: config.clock,
+      timers: config.timers,
+      logger: config.logger,
+      onFailure: onLookupFailure,
+    });
+  }
+
+  /** The context's tier, refreshing tier, quota and policy when they may be stale. */
+  tierFor(ctx: TenantContext, now: number): Tier | Promise<Tier> {
+    const version = this.overrides.version;
+    if (ctx.version === version && now < ctx.tierExpiresAt) return ctx.tier;
+    const subject = ctx.subject;
+    const apply = (tier: Tier): Tier => {
+      const quota = this.quotaOf(subject, tier);
+      ctx.tier = tier;
+      ctx.quota = quota;
+      ctx.policy = { rate: quota.requestsPerSecond, burst: quota.burstSize };
+      ctx.version = version;
+      // Answers of resolveTier are re-asked after the tier cache TTL; a stale or default tier
+      // used because the lookup failed or is late is re-checked on the next request.
+      ctx.tierExpiresAt = this.config.resolveTier === undefined ? Number.POSITIVE_INFINITY : this.resolver.freshUntil(subject.tenantId, now);
+      return tier;
+    };
+    const pinned = subject.tier ?? this.overrides.get(subject.tenantId)?.tier;
+    if (pinned) return apply(pinned);
+    const resolved = this.resolver.resolve(subject.tenantId);
+    return typeof resolved === 'string' ? apply(resolved) : resolved.then(apply);
+  }
+
+  /** Forgets a tenant's cached lookup and marks every cached tier stale (after a reset). */
+  forget(tenantId: string): void {
+    this.resolver.clear(tenantId);
+    this.overrides.invalidate();
+  }
+
+  /** A subject's quota under a tier: the tier's, with the tenant's override merged over it. */
+  quotaOf(subject: Subject, tier: Tier): TenantQuotaConfig {
+    const base = this.config.tiers[tier];
+    const override = subject.anonymous ? undefined : this.overrides.get(subject.tenantId);
+    if (!override) return base;
+    const { tier: _pinned, ...quota } = override;
+    return { ...base, ...quota };
+  }
+}
