@@ -1,13 +1,18 @@
 import {
   CIRCUIT_STATE_VALUE,
   type CircuitStateChange,
+  type Clock,
   type ConcurrencyEvent,
   type DecisionEvent,
   type LoadEvent,
   type LookupFailure,
   type RateLimitObserver,
   type StoreFailure,
+  systemClock,
+  systemTimers,
   TIERS,
+  type Timers,
+  unref,
 } from '@aurum/ratelimit-core';
 import { type Gauge, type Registry, register } from 'prom-client';
 import { LabelLimiter } from './label-limiter.js';
@@ -26,6 +31,10 @@ export interface PrometheusObserverOptions {
   tenantLabel?: { max?: number; promoteAfter?: number; allow?: readonly string[] };
   /** Most distinct `path` label values; route patterns beyond it are `other`. @default 200 */
   maxPaths?: number;
+  /** Wall clock for bucket windows (injected in tests, like the manager's). @default Date.now */
+  clock?: Clock;
+  /** Timers refreshing the coarse clock (injected in tests). @default the globals */
+  timers?: Timers;
 }
 
 /** A {@link RateLimitObserver} that also exposes its metrics and registry. */
@@ -36,17 +45,6 @@ export interface PrometheusObserver extends RateLimitObserver {
 
 const MAX_WINDOWS = 100_000;
 const COARSE_MS = 250;
-
-/** Wall time refreshed every COARSE_MS by one unref'd timer: `Date.now()` per decision costs more than the metric update. */
-const clock = { now: Date.now(), timer: undefined as ReturnType<typeof setInterval> | undefined };
-function startClock(): void {
-  if (clock.timer) return;
-  clock.now = Date.now();
-  clock.timer = setInterval(() => {
-    clock.now = Date.now();
-  }, COARSE_MS);
-  clock.timer.unref();
-}
 
 /**
  * Prometheus metrics for a manager: pass it as `observer`. Label cardinality is bounded whatever
@@ -65,8 +63,17 @@ export function createPrometheusObserver(options: PrometheusObserverOptions = {}
   // Per tier: bucket → when its window ends (epoch ms); counted at scrape time.
   const windows = new Map(TIERS.map((t) => [t as string, new Map<string, number>()]));
   let tracked = 0;
+  // Wall time refreshed every COARSE_MS by one unref'd timer: a clock read per decision costs
+  // more than the metric update.
+  const wall = options.clock ?? systemClock;
+  const clock = { now: wall.now() };
+  unref(
+    (options.timers ?? systemTimers).setInterval(() => {
+      clock.now = wall.now();
+    }, COARSE_MS),
+  );
   const collectWindows = (gauge: Gauge<'tier'>) => {
-    const now = Date.now();
+    const now = wall.now();
     clock.now = now;
     tracked = 0;
     for (const [tier, map] of windows) {
@@ -77,7 +84,6 @@ export function createPrometheusObserver(options: PrometheusObserverOptions = {}
     }
   };
   const metrics = createMetrics(registry, collectWindows);
-  startClock();
   metrics.circuitState.set(0);
 
   return {

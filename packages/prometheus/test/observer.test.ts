@@ -34,6 +34,19 @@ describe('createPrometheusObserver', () => {
     await manager.close();
   });
 
+  it('ages bucket windows on the injected clock, not the wall clock', async () => {
+    const registry = new Registry();
+    const clock = new FakeClock();
+    const observer = createPrometheusObserver({ registry, clock });
+    const manager = createRateLimitManager({ ...base, observer, clock });
+    await manager.checkRateLimit('acme', '/');
+    expect(await registry.metrics()).toMatch(/aurum_api_tenant_ratelimit_active_windows\{tier="free"\} 1/);
+    // The free bucket (5/s) is full again 200 ms later; the gauge tolerates its 250 ms granularity.
+    clock.advance(200 + 250);
+    expect(await registry.metrics()).toMatch(/aurum_api_tenant_ratelimit_active_windows\{tier="free"\} 0/);
+    await manager.close();
+  });
+
   it('counts user lookups that fail or miss their deadline', async () => {
     const registry = new Registry();
     const observer = createPrometheusObserver({ registry });

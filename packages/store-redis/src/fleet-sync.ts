@@ -3,10 +3,12 @@ import {
   type FleetEvent,
   type FleetLoadSnapshot,
   type FleetSync,
+  type Clock,
   type Logger,
   type SeenTenant,
   type TenantOverride,
   type Tier,
+  systemClock,
   type Timers,
   unref,
 } from '@aurum/ratelimit-core';
@@ -45,7 +47,7 @@ export class RedisFleetSync implements FleetSync {
   private readonly tenantsKey: string;
   private readonly loadKey: string;
   private loadSnapshot: FleetLoadSnapshot | undefined;
-  /** `Date.now()` of the last successful load publish, and its TTL. */
+  /** Clock time of the last successful load publish, and its TTL. */
   private loadReadAt = 0;
   private loadTtlMs = 0;
   private loadPublished = false;
@@ -68,6 +70,8 @@ export class RedisFleetSync implements FleetSync {
     options: FleetOptions,
     private readonly timers: Timers,
     private readonly logger: Logger,
+    /** Local time for TTL bookkeeping (the stream and load entries carry Redis time). */
+    private readonly clock: Clock = systemClock,
   ) {
     this.overridesKey = `${prefix}{meta}:overrides`;
     this.eventsKey = `${prefix}{meta}:events`;
@@ -154,7 +158,7 @@ export class RedisFleetSync implements FleetSync {
    */
   async publishLoad(load: number, ttlMs: number): Promise<void> {
     if (this.closed) return;
-    const now = Date.now();
+    const now = this.clock.now();
     this.loadPublished = true;
     try {
       const flat = (await FLEET_LOAD.run(this.client, [this.loadKey], [this.instanceId, String(load), Math.ceil(ttlMs)])) as string[];
@@ -179,7 +183,7 @@ export class RedisFleetSync implements FleetSync {
 
   fleetLoad(): FleetLoadSnapshot | undefined {
     // A reading older than its TTL (publishes hanging or failing) no longer describes the fleet.
-    if (this.loadSnapshot !== undefined && Date.now() - this.loadReadAt > this.loadTtlMs) this.loadSnapshot = undefined;
+    if (this.loadSnapshot !== undefined && this.clock.now() - this.loadReadAt > this.loadTtlMs) this.loadSnapshot = undefined;
     return this.loadSnapshot;
   }
 
@@ -215,11 +219,11 @@ export class RedisFleetSync implements FleetSync {
     if (this.client.status === 'ready') return;
     await new Promise<void>((resolve) => {
       const done = () => {
-        clearTimeout(timer);
+        this.timers.clearTimeout(timer);
         this.client.off('ready', done);
         resolve();
       };
-      const timer = setTimeout(done, timeoutMs);
+      const timer = this.timers.setTimeout(done, timeoutMs);
       this.client.once('ready', done);
     });
   }
@@ -236,7 +240,7 @@ export class RedisFleetSync implements FleetSync {
    * otherwise refreshed only by changes, and an untouched override would expire after ttlMs.
    */
   private async refreshTtl(): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.now();
     if (now - this.ttlRefreshedAt < Math.min(3_600_000, this.ttlMs / 4)) return;
     this.ttlRefreshedAt = now;
     await Promise.all([this.client.pexpire(this.overridesKey, this.ttlMs), this.client.pexpire(this.eventsKey, this.ttlMs)]);

@@ -18,6 +18,7 @@ import {
   RateLimitConfigError,
   type RateLimitStore,
   silentLogger,
+  systemClock,
   systemTimers,
   type Timers,
 } from '@aurum/ratelimit-core';
@@ -68,6 +69,7 @@ export class RedisStore implements RateLimitStore {
   /** Fleet-wide state, unless disabled. */
   readonly fleet: RedisFleetSync | undefined;
   private readonly testClock: Clock | undefined;
+  private readonly timers: Timers;
   private readonly watch: ConnectionWatch;
   private readonly ownsClient: boolean;
   private readonly leasePrefix = randomBytes(6).toString('hex');
@@ -85,6 +87,7 @@ export class RedisStore implements RateLimitStore {
     this.client = options.client;
     this.keyPrefix = prefix;
     this.testClock = options.clock;
+    this.timers = options.timers ?? systemTimers;
     this.ownsClient = options.ownsClient ?? false;
     const logger = options.logger ?? silentLogger;
     this.watch = new ConnectionWatch(this.client);
@@ -93,7 +96,8 @@ export class RedisStore implements RateLimitStore {
     if ((this.client as { options?: { enableOfflineQueue?: boolean } }).options?.enableOfflineQueue !== false) {
       logger.warn({}, 'ioredis offline queue is enabled: commands queue while Redis is away; prefer enableOfflineQueue: false');
     }
-    this.fleet = options.fleet === false ? undefined : new RedisFleetSync(this.client, prefix, options.fleet ?? {}, options.timers ?? systemTimers, logger);
+    this.fleet =
+      options.fleet === false ? undefined : new RedisFleetSync(this.client, prefix, options.fleet ?? {}, this.timers, logger, options.clock ?? systemClock);
   }
 
   /** True while the first connection is still being made (requests then use the fallback uncounted). */
@@ -177,12 +181,12 @@ export class RedisStore implements RateLimitStore {
   async waitForConnection(timeoutMs = 5_000): Promise<void> {
     if (this.client.status === 'ready') return;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.timers.setTimeout(() => {
         this.client.off('ready', onReady);
         reject(new Error(`Redis not ready after ${timeoutMs} ms (status ${this.client.status})`));
       }, timeoutMs);
       const onReady = () => {
-        clearTimeout(timer);
+        this.timers.clearTimeout(timer);
         resolve();
       };
       this.client.once('ready', onReady);

@@ -3,7 +3,7 @@
  * the `{meta}` tag (per-field timestamps, key TTL), and with `load.fleet` decides on the mean of
  * the live instances. The cross-process test runs a really busy worker process.
  */
-import { type RedisServer, startRedisServer } from '@aurum/ratelimit-testkit';
+import { FakeClock, type RedisServer, startRedisServer } from '@aurum/ratelimit-testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore } from '../src/index.js';
@@ -65,6 +65,23 @@ describe('RedisFleetSync load sharing', () => {
     expect(fb.fleetLoad()).toEqual({ mean: 0.1, max: 0.1, instances: 1 });
     await b.close();
     expect(await admin.exists(`${prefix}{meta}:load`)).toBe(0);
+  });
+
+  it('forgets the fleet reading once it is older than its TTL, on the clock it was given', async () => {
+    const clock = new FakeClock();
+    const fleetStore = new RedisStore({ client: await connect(server.url), keyPrefix: freshPrefix(), ownsClient: true, clock });
+    const fleet = fleetStore.fleet as NonNullable<RedisStore['fleet']>;
+    try {
+      await fleet.publishLoad(0.7, 5_000);
+      expect(fleet.fleetLoad()?.mean).toBe(0.7);
+      clock.advance(5_000);
+      expect(fleet.fleetLoad()?.mean).toBe(0.7);
+      // No real time passes: only the injected clock says the reading is stale.
+      clock.advance(1);
+      expect(fleet.fleetLoad()).toBeUndefined();
+    } finally {
+      await fleetStore.close();
+    }
   });
 
   it('drops an instance that stopped publishing once its entry is older than the TTL', async () => {
