@@ -9,15 +9,9 @@ import type { TierRule } from '../tenant/tier-resolver.js';
 import { TIERS, type TenantQuotaConfig, type Tier, isTier } from '../tiers.js';
 import { closest, Issues, MAX_CONCURRENCY, MAX_FALLBACK_SHARE, MAX_PRIORITY_BOOST } from './checks.js';
 import { adminTokenProblem } from './admin-token.js';
-import type {
-  AnonymousMode,
-  AnonymousPolicy,
-  BuiltinLoadSignal,
-  LoadOptions,
-  ProblemFormat,
-  RateLimitHttpOptions,
-  RateLimitManagerOptions,
-} from './options.js';
+import type { AnonymousMode, AnonymousPolicy, ProblemFormat, RateLimitHttpOptions } from '../http/http-options.js';
+import type { BuiltinLoadSignal, LoadOptions } from '../load/load-options.js';
+import type { RateLimitManagerOptions } from '../manager/manager-options.js';
 
 /** Options read from the environment; code options given beside them win. */
 export type RateLimitEnvConfig = Pick<

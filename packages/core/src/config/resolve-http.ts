@@ -6,7 +6,8 @@ import type { Tier } from '../tiers.js';
 import { checkBoolean, checkFunction, checkKnownKeys, checkOneOf, checkTier, checkWhole, Issues, isPlainObject } from './checks.js';
 import type { RateLimitEnvConfig } from './env.js';
 import { adminTokenProblem } from './admin-token.js';
-import type { AdminOptions, AnonymousMode, ProblemFormat, RateLimitHttpOptions } from './options.js';
+import type { AdminOptions } from '../admin/admin-options.js';
+import type { AnonymousMode, ProblemFormat, RateLimitHttpOptions } from '../http/http-options.js';
 
 /** HTTP options after env merge, defaults and validation. */
 export interface ResolvedHttpConfig<Req> {

@@ -2,7 +2,6 @@ import { type BucketPolicy, type ConsumeResult, clampPolicy } from '../algorithm
 import { CircuitBreaker } from '../breaker/circuit-breaker.js';
 import { unref } from '../clock.js';
 import { checkOverrideWindow, checkQuota, Issues, isPlainObject } from '../config/checks.js';
-import type { RateLimitManagerOptions } from '../config/options.js';
 import { type ResolvedManagerConfig, resolveManagerConfig } from '../config/resolve-manager.js';
 import { ClosedError, type ConfigIssue, InvalidArgumentError, InvalidTenantError, RateLimitConfigError, StoreUnavailableError } from '../errors.js';
 import { LoadControl, type LoadReport } from '../load/load-control.js';
@@ -18,6 +17,7 @@ import { assertTenantId, tenantIdProblem } from '../tenant/tenant-id.js';
 import { type LookupFailure, TierResolver } from '../tenant/tier-resolver.js';
 import { type TenantOverride, type TenantQuotaConfig, type Tier, TIERS } from '../tiers.js';
 import type { Admission, ConcurrencySlot, RateLimitDecision, RateLimitMetadata } from './decision.js';
+import type { RateLimitManagerOptions } from './manager-options.js';
 import type { CheckOptions, HealthReport, QuotaReport, Readiness, TenantStatus, TenantSummary } from './reports.js';
 import { anonymousSubject, bucketKey, isSubject, type Subject, tenantSubject } from './subject.js';
 import { contextKey, newContext, type TenantContext, TenantContexts } from './tenant-context.js';
