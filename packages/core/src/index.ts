@@ -24,7 +24,10 @@ export {
   type CircuitStateChange,
 } from './breaker/circuit-breaker.js';
 export { type Clock, MAX_TIMER_MS, systemClock, systemTimers, type Timers, unref } from './clock.js';
-export { ENV_PREFIX, ENV_VARS, loadConfigFromEnv, parseTrustProxy, REDIS_URL_VAR, type RateLimitEnvConfig } from './config/env.js';
+export type { RateLimitEnvConfig } from './config/env/env-config.js';
+export { loadConfigFromEnv } from './config/env/load.js';
+export { parseTrustProxy } from './config/env/parsers.js';
+export { ENV_PREFIX, ENV_VARS, REDIS_URL_VAR } from './config/env/variables.js';
 export type { ResolvedHttpConfig } from './config/resolve-http.js';
 export type { ResolvedManagerConfig } from './config/resolve-manager.js';
 export {

@@ -2,7 +2,7 @@ import type { RateLimitStore } from '../store/types.js';
 import { TIERS, type Tier } from '../tiers.js';
 import { MAX_TIMER_MS } from '../clock.js';
 import { checkBoolean, checkKnownKeys, checkPositive, checkTimerMs, checkWhole, type Issues, isPlainObject } from './checks.js';
-import type { RateLimitEnvConfig } from './env.js';
+import type { RateLimitEnvConfig } from './env/env-config.js';
 import type { AdaptiveConcurrencyOptions, LoadOptions, ResolvedLoadConfig } from '../load/load-options.js';
 
 const LOAD_KEYS = [

@@ -24,7 +24,8 @@ import {
   isPlainObject,
   MAX_FALLBACK_SHARE,
 } from './checks.js';
-import { loadConfigFromEnv, type RateLimitEnvConfig } from './env.js';
+import type { RateLimitEnvConfig } from './env/env-config.js';
+import { loadConfigFromEnv } from './env/load.js';
 import { resolveLoad } from './resolve-load.js';
 import { HTTP_OPTION_KEYS } from '../http/http-options.js';
 import type { ResolvedLoadConfig } from '../load/load-options.js';
