@@ -5,6 +5,7 @@ export interface AdminRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
+/** The admin API's options: `admin` of {@link RateLimitHttpOptions}. */
 export interface AdminOptions {
   /** Mount point. @default '/admin/ratelimit' */
   prefix?: string;

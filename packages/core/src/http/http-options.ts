@@ -6,6 +6,7 @@ import type { Tier } from '../tiers.js';
 /** What to do with requests that carry no tenant. */
 export type AnonymousMode = 'ip' | 'shared' | 'reject';
 
+/** How requests without a tenant are limited: `anonymous` of {@link RateLimitHttpOptions}. */
 export interface AnonymousPolicy {
   /** `ip` (default): a bucket per client address group; `shared`: one bucket; `reject`: 400. */
   mode?: AnonymousMode;
@@ -62,4 +63,4 @@ export const HTTP_OPTION_KEYS = [
   'skip',
   'cost',
   'admin',
-] as const;
+] as const satisfies readonly (keyof RateLimitHttpOptions)[];

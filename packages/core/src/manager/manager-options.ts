@@ -104,4 +104,4 @@ export const MANAGER_OPTION_KEYS = [
   'clock',
   'timers',
   'env',
-] as const;
+] as const satisfies readonly (keyof RateLimitManagerOptions)[];
