@@ -1,3 +1,4 @@
+export type { AdminOptions, AdminRequest } from './admin/admin-options.js';
 export { AdminHandler, type AdminHttpRequest, DEFAULT_ADMIN_PREFIX } from './admin/admin-handler.js';
 export { bearerToken, secretsEqual } from './admin/auth.js';
 export { type BodySource, MAX_ADMIN_BODY_BYTES, readAdminBody } from './admin/read-body.js';
@@ -23,23 +24,11 @@ export {
   type CircuitStateChange,
 } from './breaker/circuit-breaker.js';
 export { type Clock, MAX_TIMER_MS, systemClock, systemTimers, type Timers, unref } from './clock.js';
-export { ENV_PREFIX, ENV_VARS, loadConfigFromEnv, parseTrustProxy, REDIS_URL_VAR, type RateLimitEnvConfig } from './config/env.js';
-export { HTTP_OPTION_KEYS, MANAGER_OPTION_KEYS } from './config/options.js';
-export type {
-  AdaptiveConcurrencyOptions,
-  AdminOptions,
-  AdminRequest,
-  AnonymousMode,
-  AnonymousPolicy,
-  BuiltinLoadSignal,
-  LoadOptions,
-  ProblemFormat,
-  RateLimitHttpOptions,
-  RateLimitManagerOptions,
-  RateLimitOptions,
-} from './config/options.js';
+export type { RateLimitEnvConfig } from './config/env/env-config.js';
+export { loadConfigFromEnv } from './config/env/load.js';
+export { parseTrustProxy } from './config/env/parsers.js';
+export { ENV_PREFIX, ENV_VARS, REDIS_URL_VAR } from './config/env/variables.js';
 export type { ResolvedHttpConfig } from './config/resolve-http.js';
-export type { ResolvedLoadConfig } from './config/resolve-load.js';
 export type { ResolvedManagerConfig } from './config/resolve-manager.js';
 export {
   AurumError,
@@ -54,15 +43,19 @@ export {
   StoreUnavailableError,
 } from './errors.js';
 export { ALL_HEADER_FAMILIES, CONCURRENCY_RETRY_AFTER, concurrencyHeaders, type HeaderFamilies, rateLimitHeaders } from './http/headers.js';
+export { type AnonymousMode, type AnonymousPolicy, HTTP_OPTION_KEYS, type ProblemFormat, type RateLimitHttpOptions } from './http/http-options.js';
 export { createHttpRateLimiter, type HttpOutcome, type HttpRequestInfo, HttpRateLimiter } from './http/http-limiter.js';
+export type { RateLimitOptions } from './http/rate-limit-options.js';
 export { type HttpResponse, type ProblemInput, type ProblemKind, problemResponse, requestInstance } from './http/problem.js';
 export { floorForBoost, loadFactor } from './load/adjust.js';
 export { AimdLimit } from './load/aimd.js';
 export { LoadControl, type LoadControlDeps, type LoadReport } from './load/load-control.js';
+export type { AdaptiveConcurrencyOptions, BuiltinLoadSignal, LoadOptions, ResolvedLoadConfig } from './load/load-options.js';
 export { type FleetLoad, LoadMonitor } from './load/load-monitor.js';
 export { eventLoopDelay, eventLoopUtilization, inFlight, type LoadSignal, maxOf } from './load/signals.js';
 export type { Admission, ConcurrencySlot, LimitReason, RateLimitDecision, RateLimitMetadata } from './manager/decision.js';
 export { getRateLimitManager, setRateLimitManager } from './manager/default-manager.js';
+export { MANAGER_OPTION_KEYS, type RateLimitManagerOptions } from './manager/manager-options.js';
 export {
   type CheckOptions,
   createRateLimitManager,

@@ -1,4 +1,4 @@
-import type { AdminOptions, AdminRequest } from '../config/options.js';
+import type { AdminOptions, AdminRequest } from './admin-options.js';
 import { isAurumError, type RateLimitConfigError } from '../errors.js';
 import type { HttpResponse } from '../http/problem.js';
 import type { RateLimitManager } from '../manager/manager.js';

@@ -4,9 +4,10 @@ import type { CompiledTrustProxy } from '../tenant/client-address.js';
 import { type Cidr, parseCidr } from '../tenant/ip.js';
 import type { Tier } from '../tiers.js';
 import { checkBoolean, checkFunction, checkKnownKeys, checkOneOf, checkTier, checkWhole, Issues, isPlainObject } from './checks.js';
-import type { RateLimitEnvConfig } from './env.js';
+import type { RateLimitEnvConfig } from './env/env-config.js';
 import { adminTokenProblem } from './admin-token.js';
-import type { AdminOptions, AnonymousMode, ProblemFormat, RateLimitHttpOptions } from './options.js';
+import type { AdminOptions } from '../admin/admin-options.js';
+import type { AnonymousMode, ProblemFormat, RateLimitHttpOptions } from '../http/http-options.js';
 
 /** HTTP options after env merge, defaults and validation. */
 export interface ResolvedHttpConfig<Req> {

@@ -2,24 +2,8 @@ import type { RateLimitStore } from '../store/types.js';
 import { TIERS, type Tier } from '../tiers.js';
 import { MAX_TIMER_MS } from '../clock.js';
 import { checkBoolean, checkKnownKeys, checkPositive, checkTimerMs, checkWhole, type Issues, isPlainObject } from './checks.js';
-import type { RateLimitEnvConfig } from './env.js';
-import type { AdaptiveConcurrencyOptions, BuiltinLoadSignal, LoadOptions } from './options.js';
-
-/** `load` options after env merge, defaults and validation. */
-export interface ResolvedLoadConfig {
-  enabled: boolean;
-  signals: Array<BuiltinLoadSignal | (() => number)>;
-  delayCeilingMs: number;
-  inFlightCapacity: number | undefined;
-  threshold: number;
-  minFactor: number;
-  floor: Record<Tier, number>;
-  sampleIntervalMs: number;
-  smoothingMs: number;
-  fleet: boolean;
-  shedStatus: 429 | 503;
-  adaptiveConcurrency: Required<AdaptiveConcurrencyOptions> | false;
-}
+import type { RateLimitEnvConfig } from './env/env-config.js';
+import type { AdaptiveConcurrencyOptions, LoadOptions, ResolvedLoadConfig } from '../load/load-options.js';
 
 const LOAD_KEYS = [
   'enabled',

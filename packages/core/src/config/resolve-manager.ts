@@ -24,9 +24,12 @@ import {
   isPlainObject,
   MAX_FALLBACK_SHARE,
 } from './checks.js';
-import { loadConfigFromEnv, type RateLimitEnvConfig } from './env.js';
-import { type ResolvedLoadConfig, resolveLoad } from './resolve-load.js';
-import { HTTP_OPTION_KEYS, MANAGER_OPTION_KEYS, type RateLimitManagerOptions } from './options.js';
+import type { RateLimitEnvConfig } from './env/env-config.js';
+import { loadConfigFromEnv } from './env/load.js';
+import { resolveLoad } from './resolve-load.js';
+import { HTTP_OPTION_KEYS } from '../http/http-options.js';
+import type { ResolvedLoadConfig } from '../load/load-options.js';
+import { MANAGER_OPTION_KEYS, type RateLimitManagerOptions } from '../manager/manager-options.js';
 
 /** Manager options after env merge, defaults and validation. */
 export interface ResolvedManagerConfig {

@@ -1,7 +1,9 @@
 import { AdminHandler } from '../admin/admin-handler.js';
 import type { AdminHttpRequest } from '../admin/admin-handler.js';
 import { checkKnownKeys, Issues } from '../config/checks.js';
-import { HTTP_OPTION_KEYS, MANAGER_OPTION_KEYS, type RateLimitOptions } from '../config/options.js';
+import { MANAGER_OPTION_KEYS } from '../manager/manager-options.js';
+import { HTTP_OPTION_KEYS } from './http-options.js';
+import type { RateLimitOptions } from './rate-limit-options.js';
 import { type ResolvedHttpConfig, resolveHttpConfig } from '../config/resolve-http.js';
 import { InvalidTenantError, isAurumError, RateLimitConfigError } from '../errors.js';
 import type { LoadControl } from '../load/load-control.js';

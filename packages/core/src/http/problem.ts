@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ProblemFormat } from '../config/options.js';
+import type { ProblemFormat } from './http-options.js';
 
 /** What went wrong, as a client sees it. */
 export type ProblemKind = 'rate_limited' | 'concurrency_limited' | 'load_shed' | 'invalid_tenant' | 'tenant_required' | 'unavailable';

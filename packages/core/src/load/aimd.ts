@@ -1,4 +1,4 @@
-import type { AdaptiveConcurrencyOptions } from '../config/options.js';
+import type { AdaptiveConcurrencyOptions } from './load-options.js';
 
 /**
  * An additive-increase, multiplicative-decrease limit on requests in flight, in the spirit of

@@ -1,13 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import type { Clock, Timers } from '../clock.js';
-import type { BuiltinLoadSignal } from '../config/options.js';
-import type { ResolvedLoadConfig } from '../config/resolve-load.js';
 import type { Logger } from '../observe/logger.js';
 import { type RateLimitObserver, safely } from '../observe/observer.js';
 import type { FleetSync } from '../store/fleet.js';
 import { TIERS, type TenantQuotaConfig, type Tier } from '../tiers.js';
 import { floorForBoost, loadFactor } from './adjust.js';
 import { AimdLimit } from './aimd.js';
+import type { BuiltinLoadSignal, ResolvedLoadConfig } from './load-options.js';
 import { LoadMonitor } from './load-monitor.js';
 import { eventLoopDelay, eventLoopUtilization, inFlight, type LoadSignal, maxOf } from './signals.js';
 

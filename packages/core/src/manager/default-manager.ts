@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, join } from 'node:path';
-import { loadConfigFromEnv, REDIS_URL_VAR } from '../config/env.js';
+import { loadConfigFromEnv } from '../config/env/load.js';
+import { REDIS_URL_VAR } from '../config/env/variables.js';
 import { RateLimitConfigError } from '../errors.js';
 import type { RateLimitStore } from '../store/types.js';
 import { createRateLimitManager, type RateLimitManager } from './manager.js';

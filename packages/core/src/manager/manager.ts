@@ -1,5 +1,5 @@
 import { CircuitBreaker } from '../breaker/circuit-breaker.js';
-import type { RateLimitManagerOptions } from '../config/options.js';
+import type { RateLimitManagerOptions } from './manager-options.js';
 import { type ResolvedManagerConfig, resolveManagerConfig } from '../config/resolve-manager.js';
 import { ClosedError, RateLimitConfigError } from '../errors.js';
 import { LoadControl } from '../load/load-control.js';

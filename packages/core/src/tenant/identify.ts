@@ -1,5 +1,3 @@
-import type { Subject } from '../manager/subject.js';
-
 /** Headers as Node gives them: lower-case names, `string[]` for repeated ones. */
 export type HeaderBag = Readonly<Record<string, string | string[] | undefined>>;
 
@@ -19,5 +17,3 @@ export function tenantFromHeaders(headers: HeaderBag, names: readonly string[]):
   }
   return { found: false };
 }
-
-export type { Subject };

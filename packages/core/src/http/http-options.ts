@@ -1,0 +1,66 @@
+// HTTP-level option types, shared by every adapter; config/resolve-http.ts validates them.
+import type { AdminOptions } from '../admin/admin-options.js';
+import type { TrustProxy } from '../tenant/client-address.js';
+import type { Tier } from '../tiers.js';
+
+/** What to do with requests that carry no tenant. */
+export type AnonymousMode = 'ip' | 'shared' | 'reject';
+
+/** How requests without a tenant are limited: `anonymous` of {@link RateLimitHttpOptions}. */
+export interface AnonymousPolicy {
+  /** `ip` (default): a bucket per client address group; `shared`: one bucket; `reject`: 400. */
+  mode?: AnonymousMode;
+  /** @default 'free' */
+  tier?: Tier;
+  /** IPv4 addresses sharing a bucket: /32 is one address each. @default 32 */
+  ipv4Prefix?: number;
+  /** IPv6 addresses sharing a bucket; /56 is a typical customer delegation. @default 56 */
+  ipv6Prefix?: number;
+}
+
+/** Body shape of 4xx/5xx answers. */
+export type ProblemFormat = 'aurum' | 'rfc9457';
+
+/** HTTP-level options shared by every adapter. `Req` is the framework's request type. */
+export interface RateLimitHttpOptions<Req = unknown> {
+  /** Headers carrying the tenant id, first present wins. @default ['X-Tenant-ID', 'X-Aurum-Tenant'] */
+  tenantHeaders?: string[];
+  /**
+   * Reads the tenant from the request (an authenticated principal, say). When set, headers are
+   * not read unless `tenantHeaders` is also set. Return `undefined` for "no tenant".
+   */
+  resolveTenant?: (req: Req) => string | undefined | null | Promise<string | undefined | null>;
+  /** Requests without a tenant. @default { mode: 'ip', tier: 'free', ipv4Prefix: 32, ipv6Prefix: 56 } */
+  anonymous?: AnonymousMode | AnonymousPolicy;
+  /** Whether to believe `X-Forwarded-For`. @default false */
+  trustProxy?: TrustProxy;
+  /** Header whose value becomes the problem body's `instance`. @default 'X-Request-ID' */
+  requestIdHeader?: string;
+  /** @default 'aurum' (the seed's `{"error":{…}}` body) */
+  problemFormat?: ProblemFormat;
+  /** Header families to send; `false` sends only what a denial needs. @default all true */
+  headers?: boolean | { legacy?: boolean; ietf?: boolean; tenant?: boolean };
+  /** Hold a concurrency slot per request (released when the response ends or the client aborts). @default true */
+  concurrency?: boolean;
+  /** Return true to let a request through unlimited. */
+  skip?: (req: Req) => boolean | Promise<boolean>;
+  /** Cost of a request (beats route rules); `undefined` falls through to them. */
+  cost?: (req: Req) => number | undefined;
+  /** Admin routes, or `false` not to mount them. Refuse everything unless `token` or `authorize` is set. */
+  admin?: false | AdminOptions;
+}
+
+/** Every key of {@link RateLimitHttpOptions}: an HTTP option given to the manager is a mistake worth naming. */
+export const HTTP_OPTION_KEYS = [
+  'tenantHeaders',
+  'resolveTenant',
+  'anonymous',
+  'trustProxy',
+  'requestIdHeader',
+  'problemFormat',
+  'headers',
+  'concurrency',
+  'skip',
+  'cost',
+  'admin',
+] as const satisfies readonly (keyof RateLimitHttpOptions)[];
