@@ -1,61 +1,24 @@
-import { type BucketPolicy, type BucketSnapshot, type ConsumeResult, clampPolicy } from '../algorithms/gcra.js';
-import { CircuitBreaker, type CircuitBreakerOptions } from '../breaker/circuit-breaker.js';
+import type { BucketPolicy, BucketSnapshot } from '../algorithms/gcra.js';
+import { CircuitBreaker } from '../breaker/circuit-breaker.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../clock.js';
-import { type ConfigIssue, RateLimitConfigError, StoreUnavailableError } from '../errors.js';
+import { StoreUnavailableError } from '../errors.js';
 import { LogThrottle } from '../observe/log-throttle.js';
 import { type Logger, silentLogger } from '../observe/logger.js';
 import { BlockedCache, type SourcedConsumeResult } from './blocked-cache.js';
+import { DegradedPath, type FailMode } from './degraded-path.js';
 import { FirstConnection } from './first-connection.js';
 import type { FleetSync } from './fleet.js';
 import { MemoryStore } from './memory-store.js';
-import type { AdmitRequest, AdmitResult, DecisionSource, LeaseResult, RateLimitStore } from './types.js';
+import { checkResilientOptions, type ResilientStoreOptions, type StoreFailure } from './resilient-options.js';
+import type { AdmitRequest, AdmitResult, LeaseResult, RateLimitStore } from './types.js';
 import { withTimeout } from './with-timeout.js';
 
 export type { SourcedConsumeResult } from './blocked-cache.js';
 
-/** What to do when the primary store cannot answer. */
-export type FailMode = 'fallback' | 'open' | 'closed';
+export type { FailMode } from './degraded-path.js';
 
-/** A primary-store failure, reported to observers. */
-export interface StoreFailure {
-  readonly operation: 'consume' | 'acquire' | 'inspect' | 'countLeases' | 'reset' | 'release';
-  readonly error: unknown;
-  readonly timedOut: boolean;
-}
+export type { ResilientStoreOptions, StoreFailure } from './resilient-options.js';
 
-/** Options of {@link ResilientStore}. */
-export interface ResilientStoreOptions {
-  primary: RateLimitStore;
-  /** Used while the primary fails or the breaker is open. @default new MemoryStore() */
-  fallback?: RateLimitStore;
-  /** A breaker instance, or options for a new one. */
-  breaker?: CircuitBreaker | CircuitBreakerOptions;
-  /** Longest wait for one primary call, in ms; a slower call counts as a failure. @default 100 */
-  timeoutMs?: number;
-  /**
-   * `fallback` (default): limit from the in-memory fallback; `open`: admit every request;
-   * `closed`: refuse with {@link StoreUnavailableError} (adapters answer 503).
-   */
-  failMode?: FailMode;
-  /**
-   * Expected number of instances sharing the primary. The fallback grants each instance
-   * 1/share of every limit, so a fleet in fallback admits about what the shared store would.
-   * @default 1
-   */
-  fallbackShare?: number;
-  /**
-   * Remember "denied until T" answers of the primary and deny the same key locally until T,
-   * without a round trip: a tenant hammering past its limit costs the primary nothing.
-   * @default true
-   */
-  blockedCache?: boolean;
-  clock?: Clock;
-  timers?: Timers;
-  logger?: Logger;
-  onFailure?: (failure: StoreFailure) => void;
-}
-
-const FALLBACK_LEASE = 'fb:';
 /** What {@link ResilientStore.guarded} returns when the primary gave no answer. */
 const UNANSWERED: unique symbol = Symbol('unanswered');
 
@@ -84,18 +47,11 @@ export class ResilientStore implements RateLimitStore {
   private readonly blocked: BlockedCache | undefined;
   private readonly logs: LogThrottle;
   private readonly firstConnection: FirstConnection;
+  private readonly degraded: DegradedPath;
   private readonly stopReconnectWatch: (() => void) | undefined;
 
   constructor(options: ResilientStoreOptions) {
-    const issues: ConfigIssue[] = [];
-    const { timeoutMs = 100, failMode = 'fallback', fallbackShare = 1 } = options;
-    if (!(typeof timeoutMs === 'number' && timeoutMs > 0)) issues.push({ key: 'timeoutMs', message: `must be a number > 0, got ${String(timeoutMs)}` });
-    if (!['fallback', 'open', 'closed'].includes(failMode))
-      issues.push({ key: 'failMode', message: `must be fallback, open or closed, got ${String(failMode)}` });
-    if (!(Number.isSafeInteger(fallbackShare) && fallbackShare >= 1))
-      issues.push({ key: 'fallbackShare', message: `must be a whole number >= 1, got ${String(fallbackShare)}` });
-    if (!options.primary) issues.push({ key: 'primary', message: 'is required' });
-    if (issues.length > 0) throw new RateLimitConfigError(issues);
+    const { timeoutMs, failMode, fallbackShare } = checkResilientOptions(options);
     this.primary = options.primary;
     this.clock = options.clock ?? systemClock;
     this.timers = options.timers ?? systemTimers;
@@ -111,6 +67,7 @@ export class ResilientStore implements RateLimitStore {
     this.name = this.primary.name;
     this.blocked = options.blockedCache === false ? undefined : new BlockedCache();
     this.firstConnection = new FirstConnection(this.primary, this.timers, timeoutMs);
+    this.degraded = new DegradedPath(this.fallback, failMode, fallbackShare, this.clock, this.name);
     // A reconnect says the primary is back now: probe at once rather than after the reset timeout.
     this.stopReconnectWatch = this.primary.onReconnect?.(() => this.breaker.halfOpen('reconnected'));
   }
@@ -140,7 +97,7 @@ export class ResilientStore implements RateLimitStore {
   /** {@link consume} without the blocked cache: the primary (breaker and timeout permitting), else the degraded path. */
   private async consumeFresh(key: string, policy: BucketPolicy, cost: number): Promise<SourcedConsumeResult> {
     const result = await this.guarded('consume', () => this.primary.consume(key, policy, cost));
-    if (result === UNANSWERED) return this.degraded(key, policy, cost);
+    if (result === UNANSWERED) return this.degraded.consume(key, policy, cost);
     if (!result.allowed) this.blocked?.remember(key, policy, cost, result, this.clock.now());
     return { ...result, source: 'primary' };
   }
@@ -155,8 +112,7 @@ export class ResilientStore implements RateLimitStore {
     const cached = this.blocked?.answer(key, policy, cost, now);
     if (cached) return cached;
     if (this.failMode === 'closed' || !this.breaker.rejectsCalls(now)) return undefined;
-    const answer = this.degradedSync(key, policy, cost, now);
-    return answer;
+    return this.degraded.consumeSync(key, policy, cost, now);
   }
 
   /** Drops what this instance holds locally for `key` (blocked cache, fallback state). */
@@ -201,14 +157,14 @@ export class ResilientStore implements RateLimitStore {
       if (!result.decision.allowed) this.blocked?.remember(key, policy, cost, result.decision, this.clock.now());
       return { decision: { ...result.decision, source: 'primary' }, lease: result.lease };
     }
-    const decision = await this.degraded(key, policy, cost);
-    const lease = decision.allowed || leaseAlways ? await this.degradedAcquire(leaseKey, limit, leaseMs) : undefined;
+    const decision = await this.degraded.consume(key, policy, cost);
+    const lease = decision.allowed || leaseAlways ? await this.degraded.acquire(leaseKey, limit, leaseMs) : undefined;
     return { decision, lease };
   }
 
   async acquire(key: string, limit: number, leaseMs: number): Promise<LeaseResult> {
     const result = await this.guarded('acquire', () => this.primary.acquire(key, limit, leaseMs));
-    return result === UNANSWERED ? this.degradedAcquire(key, limit, leaseMs) : result;
+    return result === UNANSWERED ? this.degraded.acquire(key, limit, leaseMs) : result;
   }
 
   /**
@@ -236,19 +192,8 @@ export class ResilientStore implements RateLimitStore {
     }
   }
 
-  /** A lease while the primary cannot give one: per the fail mode, from the fallback by default. */
-  private async degradedAcquire(key: string, limit: number, leaseMs: number): Promise<LeaseResult> {
-    if (this.failMode === 'open') return { allowed: true, active: 0, limit };
-    if (this.failMode === 'closed') throw new StoreUnavailableError(`${this.name} store unavailable`);
-    const result = await this.fallback.acquire(key, this.share(limit), leaseMs);
-    return result.leaseId === undefined ? result : { ...result, leaseId: FALLBACK_LEASE + result.leaseId };
-  }
-
   async release(key: string, leaseId: string): Promise<void> {
-    if (leaseId.startsWith(FALLBACK_LEASE)) {
-      await this.fallback.release(key, leaseId.slice(FALLBACK_LEASE.length));
-      return;
-    }
+    if (await this.degraded.release(key, leaseId)) return;
     // Not gated by the breaker: a lease left behind only expires late, so try even while open.
     try {
       await withTimeout(this.primary.release(key, leaseId), this.timeoutMs, this.timers);
@@ -261,7 +206,7 @@ export class ResilientStore implements RateLimitStore {
     return this.readThrough(
       'inspect',
       () => this.primary.inspect(key, policy),
-      () => this.fallback.inspect(key, this.sharePolicy(policy)),
+      () => this.degraded.inspect(key, policy),
     );
   }
 
@@ -294,25 +239,6 @@ export class ResilientStore implements RateLimitStore {
     if (this.ownsFallback) await this.fallback.close();
   }
 
-  /** The answer while the primary is out; synchronous with an in-process fallback (the usual case). */
-  private degraded(key: string, policy: BucketPolicy, cost: number): SourcedConsumeResult | Promise<SourcedConsumeResult> {
-    return (
-      this.degradedSync(key, policy, cost) ??
-      this.fallback.consume(key, this.sharePolicy(policy), cost).then((result): SourcedConsumeResult => ({ ...result, source: 'fallback' }))
-    );
-  }
-
-  /** {@link degraded} when it needs no promise: fail-open, fail-closed, or a fallback that decides synchronously. */
-  private degradedSync(key: string, policy: BucketPolicy, cost: number, now?: number): SourcedConsumeResult | undefined {
-    if (this.failMode === 'open') {
-      return { allowed: true, limit: policy.burst, remaining: policy.burst, retryAfterMs: 0, resetAfterMs: 0, source: 'fail-open' };
-    }
-    if (this.failMode === 'closed') throw new StoreUnavailableError(`${this.name} store unavailable`);
-    // `now` is this store's clock reading: pass it on only to a fallback on the same clock.
-    const result = this.fallback.consumeSync?.(key, this.sharePolicy(policy), cost, this.fallback.clock === this.clock ? now : undefined);
-    return result === undefined ? undefined : withSource(result, 'fallback');
-  }
-
   private async readThrough<T>(operation: StoreFailure['operation'], primary: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
     if (this.breaker.state === 'closed') {
       try {
@@ -323,16 +249,6 @@ export class ResilientStore implements RateLimitStore {
       }
     }
     return fallback();
-  }
-
-  private sharePolicy(policy: BucketPolicy): BucketPolicy {
-    if (this.fallbackShare === 1) return policy;
-    // Clamped: a slow rate divided by a large share would fall below one request per day.
-    return clampPolicy(policy.rate / this.fallbackShare, this.share(policy.burst));
-  }
-
-  private share(amount: number): number {
-    return Math.max(1, Math.floor(amount / this.fallbackShare));
   }
 
   private report(operation: StoreFailure['operation'], error: unknown): void {
@@ -352,12 +268,6 @@ export class ResilientStore implements RateLimitStore {
       // observers must not break limiting
     }
   }
-}
-
-/** Tags a result the memory store just created with its source, in place (no copy on the hot path). */
-function withSource(result: ConsumeResult, source: DecisionSource): SourcedConsumeResult {
-  (result as { source?: DecisionSource }).source = source;
-  return result as SourcedConsumeResult;
 }
 
 /** Argument errors are the caller's bug, not the store's health: rethrow, never count them. */
