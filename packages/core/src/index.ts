@@ -1,6 +1,19 @@
+export {
+  type AdminRequestSource,
+  adminBody,
+  assertAdminEnabled,
+  type BodySource,
+  MAX_ADMIN_BODY_BYTES,
+  type NodeResponseLike,
+  type ResponseLifecycle,
+  readAdminBody,
+  releaseWhenDone,
+  serveAdmin,
+  setHeaders,
+  writeResponse,
+} from './adapter/index.js';
 export { AdminHandler, type AdminHttpRequest, DEFAULT_ADMIN_PREFIX } from './admin/admin-handler.js';
 export { bearerToken, secretsEqual } from './admin/auth.js';
-export { type BodySource, MAX_ADMIN_BODY_BYTES, readAdminBody } from './admin/read-body.js';
 export {
   assertValidRequest,
   type BucketPolicy,
@@ -42,6 +55,7 @@ export type { ResolvedHttpConfig } from './config/resolve-http.js';
 export type { ResolvedLoadConfig } from './config/resolve-load.js';
 export type { ResolvedManagerConfig } from './config/resolve-manager.js';
 export {
+  AdminDisabledError,
   AurumError,
   type AurumErrorCode,
   ClosedError,
