@@ -1,9 +1,11 @@
 export {
+  type AdminMount,
   type AdminRequestSource,
   adminBody,
   assertAdminEnabled,
   type BodySource,
   MAX_ADMIN_BODY_BYTES,
+  mountAdmin,
   type NodeResponseLike,
   type ResponseLifecycle,
   readAdminBody,

@@ -5,9 +5,12 @@ import {
   AdminDisabledError,
   adminBody,
   assertAdminEnabled,
+  ClosedError,
   createHttpRateLimiter,
+  type HttpRateLimiter,
   isAurumError,
   MAX_ADMIN_BODY_BYTES,
+  mountAdmin,
   readAdminBody,
   releaseWhenDone,
   serveAdmin,
@@ -160,5 +163,42 @@ describe('assertAdminEnabled', () => {
       docs: expect.stringMatching(/error-codes\.md#err-aurum-admin-disabled$/),
     });
     await disabled.manager.close();
+  });
+});
+
+describe('mountAdmin', () => {
+  const isClosed = (l: HttpRateLimiter) =>
+    l.manager.getTenantStatus('probe').then(
+      () => false,
+      (e: unknown) => e instanceof ClosedError,
+    );
+
+  it('leaves a shared limiter to its owner', async () => {
+    const shared = limiter();
+    const build = vi.fn(() => limiter());
+    const mount = mountAdmin(shared, build);
+    expect(mount).toMatchObject({ limiter: shared, admin: shared.admin });
+    await mount.close();
+    expect(build).not.toHaveBeenCalled();
+    expect(await isClosed(shared)).toBe(false);
+    await shared.close();
+  });
+
+  it('owns the limiter it builds: close() closes it', async () => {
+    const mount = mountAdmin(undefined, () => limiter());
+    expect(await isClosed(mount.limiter)).toBe(false);
+    await mount.close();
+    expect(await isClosed(mount.limiter)).toBe(true);
+  });
+
+  it('closes a limiter it built without an admin API before throwing', async () => {
+    let built: HttpRateLimiter | undefined;
+    expect(() => mountAdmin(undefined, () => (built = limiter(false)))).toThrow(AdminDisabledError);
+    await settle();
+    expect(await isClosed(built as HttpRateLimiter)).toBe(true);
+    const shared = limiter(false);
+    expect(() => mountAdmin(shared, () => limiter())).toThrow(AdminDisabledError);
+    expect(await isClosed(shared)).toBe(false);
+    await shared.close();
   });
 });

@@ -3,4 +3,5 @@
 export { adminBody, type BodySource, MAX_ADMIN_BODY_BYTES, readAdminBody } from './admin-body.js';
 export { type NodeResponseLike, setHeaders, writeResponse } from './node-response.js';
 export { releaseWhenDone, type ResponseLifecycle } from './release-when-done.js';
-export { type AdminRequestSource, assertAdminEnabled, serveAdmin } from './serve-admin.js';
+export { type AdminMount, assertAdminEnabled, mountAdmin } from './admin-mount.js';
+export { type AdminRequestSource, serveAdmin } from './serve-admin.js';

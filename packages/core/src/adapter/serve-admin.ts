@@ -1,5 +1,4 @@
-import { type AdminHandler, type AdminHttpRequest, DEFAULT_ADMIN_PREFIX } from '../admin/admin-handler.js';
-import { AdminDisabledError } from '../errors.js';
+import type { AdminHandler, AdminHttpRequest } from '../admin/admin-handler.js';
 import type { HttpResponse } from '../http/problem.js';
 import { adminBody, type BodySource } from './admin-body.js';
 
@@ -19,14 +18,4 @@ export async function serveAdmin(admin: AdminHandler | undefined, req: AdminRequ
   if (!admin?.matches(req.path)) return undefined;
   const body = await adminBody(req.body, req.stream, req.method);
   return admin.handle({ method: req.method, path: req.path, headers: req.headers, body });
-}
-
-/**
- * The limiter's admin handler, for adapters that mount the admin API on its own.
- *
- * @throws AdminDisabledError (a `TypeError`) when the limiter was built with `admin: false`
- */
-export function assertAdminEnabled(limiter: { readonly admin: AdminHandler | undefined }): AdminHandler {
-  if (!limiter.admin) throw new AdminDisabledError(DEFAULT_ADMIN_PREFIX);
-  return limiter.admin;
 }
