@@ -1,4 +1,4 @@
-import { type DecisionEvent, RateLimitConfigError } from '@aurum/ratelimit-core';
+import { AdminDisabledError, ClosedError, type DecisionEvent, RateLimitConfigError } from '@aurum/ratelimit-core';
 import { FakeClock, request } from '@aurum/ratelimit-testkit';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -104,7 +104,33 @@ describe('Express adapter specifics', () => {
     const health = await request(url, '/admin/ratelimit/health', { headers: { authorization: 'Bearer a-long-admin-token-for-tests' } });
     expect(health.status).toBe(200);
     expect((await request(url, '/elsewhere')).status).toBe(418);
-    expect(() => createAdminRouter({ ...base, admin: false })).toThrow(/disabled/);
+    expect(() => createAdminRouter({ ...base, admin: false })).toThrow(AdminDisabledError);
+    expect(() => createAdminRouter({ ...base, admin: false })).toThrow(TypeError);
+    await limiter.close();
+  });
+
+  it('createAdminRouter(options) owns the manager it builds: close() closes it, a shared one stays open', async () => {
+    const own = createAdminRouter({ ...base, admin: { token: 'a-long-admin-token-for-tests' } });
+    await own.close();
+    await expect(own.limiter.manager.getTenantStatus('probe')).rejects.toThrow(ClosedError);
+
+    const limiter = createRateLimitMiddleware(base);
+    const shared = createAdminRouter(limiter);
+    await shared.close();
+    await expect(limiter.manager.getTenantStatus('probe')).resolves.toMatchObject({ tenantId: 'probe' });
+    await limiter.close();
+  });
+
+  it('createAdminRouter leaves the body of other requests to the app', async () => {
+    const admin = createAdminRouter({ ...base, admin: { token: 'a-long-admin-token-for-tests' } });
+    const app = express();
+    app.use(admin);
+    app.use(express.json());
+    app.put('/orders', (req, res) => res.json(req.body));
+    const url = await listen(app);
+    const echoed = await request(url, '/orders', { method: 'PUT', body: { item: 'book' } });
+    expect(echoed.json).toEqual({ item: 'book' });
+    await admin.close();
   });
 
   it('lets the request through (never a 500) when a user hook throws', async () => {
