@@ -8,7 +8,8 @@ export type AurumErrorCode =
   | 'ERR_AURUM_INVALID_TENANT'
   | 'ERR_AURUM_STORE_UNAVAILABLE'
   | 'ERR_AURUM_STORE_TIMEOUT'
-  | 'ERR_AURUM_CLOSED';
+  | 'ERR_AURUM_CLOSED'
+  | 'ERR_AURUM_ADMIN_DISABLED';
 
 /** Base class of every error this library throws on purpose. Use {@link isAurumError} to test. */
 export class AurumError extends Error {
@@ -20,10 +21,12 @@ export class AurumError extends Error {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
-    this.docs = `${DOCS}#${code.toLowerCase().replaceAll('_', '-')}`;
+    this.docs = docsFor(code);
     Object.defineProperty(this, BRAND, { value: true });
   }
 }
+
+const docsFor = (code: AurumErrorCode): string => `${DOCS}#${code.toLowerCase().replaceAll('_', '-')}`;
 
 /** One problem found while validating configuration. */
 export interface ConfigIssue {
@@ -85,6 +88,23 @@ export class StoreTimeoutError extends AurumError {
 export class ClosedError extends AurumError {
   constructor(what: string) {
     super('ERR_AURUM_CLOSED', `${what} is closed`);
+  }
+}
+
+/**
+ * An adapter was asked to mount the admin API of a limiter built with `admin: false`. A
+ * `TypeError`, as adapters threw before it had a code, so it is not an `instanceof AurumError`;
+ * {@link isAurumError} recognises it and `code` is stable.
+ */
+export class AdminDisabledError extends TypeError {
+  readonly code: AurumErrorCode = 'ERR_AURUM_ADMIN_DISABLED';
+  readonly docs: string = docsFor('ERR_AURUM_ADMIN_DISABLED');
+
+  /** @param prefix where the admin API would have been mounted */
+  constructor(prefix: string) {
+    super(`the admin API is disabled (admin: false); nothing to mount at ${prefix}`);
+    this.name = 'AdminDisabledError';
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 

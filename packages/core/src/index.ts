@@ -1,7 +1,22 @@
+export {
+  type AdminMount,
+  type AdminRequestSource,
+  adminBody,
+  assertAdminEnabled,
+  type BodySource,
+  MAX_ADMIN_BODY_BYTES,
+  mountAdmin,
+  type NodeResponseLike,
+  type ResponseLifecycle,
+  readAdminBody,
+  releaseWhenDone,
+  serveAdmin,
+  setHeaders,
+  writeResponse,
+} from './adapter/index.js';
 export type { AdminOptions, AdminRequest } from './admin/admin-options.js';
 export { AdminHandler, type AdminHttpRequest, DEFAULT_ADMIN_PREFIX } from './admin/admin-handler.js';
 export { bearerToken, secretsEqual } from './admin/auth.js';
-export { type BodySource, MAX_ADMIN_BODY_BYTES, readAdminBody } from './admin/read-body.js';
 export {
   assertValidRequest,
   type BucketPolicy,
@@ -31,6 +46,7 @@ export { ENV_PREFIX, ENV_VARS, REDIS_URL_VAR } from './config/env/variables.js';
 export type { ResolvedHttpConfig } from './config/resolve-http.js';
 export type { ResolvedManagerConfig } from './config/resolve-manager.js';
 export {
+  AdminDisabledError,
   AurumError,
   type AurumErrorCode,
   ClosedError,

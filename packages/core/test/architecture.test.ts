@@ -30,6 +30,8 @@ const CORE_LAYERS: readonly Layer[] = [
   { name: 'manager', modules: ['manager/'] },
   { name: 'admin', modules: ['admin/'] },
   { name: 'http', modules: ['http/'] },
+  // The adapter kit: what every framework adapter needs, over HttpRateLimiter and the admin API.
+  { name: 'adapter', modules: ['adapter/'] },
   { name: 'entry', modules: ['index.ts'] },
 ];
 

@@ -1,7 +1,15 @@
-import { createHttpRateLimiter, type HttpRateLimiter, type RateLimitManager, type RateLimitOptions } from '@aurum/ratelimit-core';
+import {
+  createHttpRateLimiter,
+  type HttpRateLimiter,
+  type RateLimitManager,
+  type RateLimitOptions,
+  releaseWhenDone,
+  serveAdmin,
+  setHeaders,
+  writeResponse,
+} from '@aurum/ratelimit-core';
 import type { Application, NextFunction, Request, RequestHandler, Response } from 'express';
-import { adminBody, toRequestInfo } from './request-info.js';
-import { send, setHeaders } from './write.js';
+import { toAdminRequest, toRequestInfo } from './request-info.js';
 
 /** Options of {@link createRateLimitMiddleware}: a ready `manager`, or the options to build one. */
 export type ExpressRateLimitOptions = RateLimitOptions<Request>;
@@ -27,24 +35,19 @@ export function createRateLimitMiddleware(app: Application, settings?: ExpressRa
 export function createRateLimitMiddleware(first?: Application | ExpressRateLimitOptions, second?: ExpressRateLimitOptions): RateLimitMiddleware {
   const options = isApp(first) ? second : first;
   const limiter = createHttpRateLimiter<Request>(options ?? {});
+  const logger = limiter.manager.config.logger;
 
   const middleware = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const info = toRequestInfo(req);
+    // Checked here too so that ordinary requests skip an await.
     if (limiter.admin?.matches(info.url)) {
-      const response = await limiter.handleAdmin({ method: req.method, path: info.url, headers: req.headers, body: await adminBody(req) });
-      if (response) return send(res, response);
+      const response = await serveAdmin(limiter.admin, toAdminRequest(req));
+      if (response) return writeResponse(res, response);
     }
     const outcome = await limiter.handle(info);
-    if (outcome.action === 'respond') return send(res, outcome);
+    if (outcome.action === 'respond') return writeResponse(res, outcome);
     setHeaders(res, outcome.headers);
-    const release = outcome.release;
-    // 'close' follows 'finish' on every response and also fires when the client aborts (maybe
-    // already, while we were deciding).
-    if (release) {
-      const free = () => void release().catch(() => {});
-      if (res.destroyed) free();
-      else res.once('close', free);
-    }
+    if (outcome.release) releaseWhenDone(res, outcome.release, logger);
     next();
   };
   return Object.assign(middleware, { limiter, manager: limiter.manager, close: () => limiter.close() });

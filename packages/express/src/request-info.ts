@@ -1,4 +1,4 @@
-import { type HttpRequestInfo, readAdminBody } from '@aurum/ratelimit-core';
+import type { AdminRequestSource, HttpRequestInfo } from '@aurum/ratelimit-core';
 import type { Request } from 'express';
 
 /** Translates an Express request for the core. The route pattern exists only once Express has routed. */
@@ -14,7 +14,7 @@ export function toRequestInfo(req: Request): HttpRequestInfo<Request> {
   };
 }
 
-/** The admin request body: what a body parser left on `req.body`, else the raw stream (bounded). */
-export async function adminBody(req: Request): Promise<unknown> {
-  return req.body !== undefined ? req.body : readAdminBody(req.method, req);
+/** Translates an Express request for the admin API: what a body parser left on `req.body`, else the stream. */
+export function toAdminRequest(req: Request): AdminRequestSource {
+  return { method: req.method, path: req.originalUrl ?? req.url, headers: req.headers, body: req.body, stream: req };
 }

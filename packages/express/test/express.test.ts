@@ -1,7 +1,7 @@
-import { type DecisionEvent, RateLimitConfigError } from '@aurum/ratelimit-core';
-import { FakeClock, request } from '@aurum/ratelimit-testkit';
+import { AdminDisabledError, ClosedError, type DecisionEvent, RateLimitConfigError } from '@aurum/ratelimit-core';
+import { FakeClock, request, waitFor } from '@aurum/ratelimit-testkit';
 import express from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAdminRouter, createRateLimitMiddleware } from '../src/index.js';
 
 const base = { env: false as const, load: { enabled: false } };
@@ -104,7 +104,48 @@ describe('Express adapter specifics', () => {
     const health = await request(url, '/admin/ratelimit/health', { headers: { authorization: 'Bearer a-long-admin-token-for-tests' } });
     expect(health.status).toBe(200);
     expect((await request(url, '/elsewhere')).status).toBe(418);
-    expect(() => createAdminRouter({ ...base, admin: false })).toThrow(/disabled/);
+    expect(() => createAdminRouter({ ...base, admin: false })).toThrow(AdminDisabledError);
+    expect(() => createAdminRouter({ ...base, admin: false })).toThrow(TypeError);
+    await limiter.close();
+  });
+
+  it('createAdminRouter(options) owns the manager it builds: close() closes it, a shared one stays open', async () => {
+    const own = createAdminRouter({ ...base, admin: { token: 'a-long-admin-token-for-tests' } });
+    await own.close();
+    await expect(own.limiter.manager.getTenantStatus('probe')).rejects.toThrow(ClosedError);
+
+    const limiter = createRateLimitMiddleware(base);
+    const shared = createAdminRouter(limiter);
+    await shared.close();
+    await expect(limiter.manager.getTenantStatus('probe')).resolves.toMatchObject({ tenantId: 'probe' });
+    await limiter.close();
+  });
+
+  it('createAdminRouter leaves the body of other requests to the app', async () => {
+    const admin = createAdminRouter({ ...base, admin: { token: 'a-long-admin-token-for-tests' } });
+    const app = express();
+    app.use(admin);
+    app.use(express.json());
+    app.put('/orders', (req, res) => res.json(req.body));
+    const url = await listen(app);
+    const echoed = await request(url, '/orders', { method: 'PUT', body: { item: 'book' } });
+    expect(echoed.json).toEqual({ item: 'book' });
+    await admin.close();
+  });
+
+  it('logs a failed slot release with its error instead of swallowing it', async () => {
+    const warnings: Array<{ obj: Record<string, unknown>; msg?: string }> = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (obj: Record<string, unknown>, msg?: string) => warnings.push({ obj, msg }) };
+    const limiter = createRateLimitMiddleware({ ...base, logger });
+    const err = new Error('release failed');
+    vi.spyOn(limiter.limiter, 'handle').mockResolvedValue({ action: 'continue', headers: {}, release: () => Promise.reject(err) });
+    const app = express();
+    app.use(limiter);
+    app.get('/x', (_req, res) => res.send('ok'));
+    const url = await listen(app);
+    expect((await request(url, '/x')).status).toBe(200);
+    await waitFor(() => warnings.length > 0, 2000, 'the failed release logged');
+    expect(warnings).toEqual([{ obj: { err }, msg: expect.stringMatching(/releasing a concurrency slot failed/) }]);
   });
 
   it('lets the request through (never a 500) when a user hook throws', async () => {

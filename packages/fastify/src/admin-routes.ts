@@ -1,4 +1,4 @@
-import { createHttpRateLimiter, DEFAULT_ADMIN_PREFIX, type HttpRateLimiter, MAX_ADMIN_BODY_BYTES } from '@aurum/ratelimit-core';
+import { createHttpRateLimiter, type HttpRateLimiter, MAX_ADMIN_BODY_BYTES, mountAdmin } from '@aurum/ratelimit-core';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { type FastifyRateLimitOptions, withFastifyLogger } from './options.js';
 import { send } from './request-info.js';
@@ -46,14 +46,13 @@ export async function registerAdminRoutes(scope: FastifyInstance, limiter: HttpR
  *
  * @example
  * internal.register(aurumRateLimitAdmin, { manager: app.aurumRateLimit.manager, admin: { token } });
- * @throws TypeError when the admin API is disabled (`admin: false`)
+ * @throws AdminDisabledError (a `TypeError`) when the admin API is disabled (`admin: false`)
  */
 export const aurumRateLimitAdmin: FastifyPluginAsync<AdminRoutesOptions> = async (scope, options = {}) => {
   // `prefix`, `logLevel` and `logSerializers` are Fastify's own register() options, not ours.
   const { prefix: _prefix, logLevel: _level, logSerializers: _serializers, ...rest } = options as FastifyRateLimitOptions & Record<string, unknown>;
-  const owned = 'limiter' in rest ? undefined : createHttpRateLimiter<FastifyRequest>(withFastifyLogger(rest, scope.log));
-  const limiter = owned ?? (rest as { limiter: HttpRateLimiter<FastifyRequest> }).limiter;
-  if (!limiter.admin) throw new TypeError(`the admin API is disabled (admin: false); nothing to mount at ${DEFAULT_ADMIN_PREFIX}`);
-  if (owned) scope.addHook('onClose', () => owned.close());
+  const shared = 'limiter' in rest ? (rest as { limiter: HttpRateLimiter<FastifyRequest> }).limiter : undefined;
+  const { limiter, close } = mountAdmin(shared, () => createHttpRateLimiter<FastifyRequest>(withFastifyLogger(rest, scope.log)));
+  scope.addHook('onClose', close);
   await registerAdminRoutes(scope, limiter);
 };

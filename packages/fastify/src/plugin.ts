@@ -1,4 +1,4 @@
-import { createHttpRateLimiter, type HttpRateLimiter } from '@aurum/ratelimit-core';
+import { createHttpRateLimiter, type HttpRateLimiter, releaseWhenDone } from '@aurum/ratelimit-core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { registerAdminRoutes } from './admin-routes.js';
@@ -29,19 +29,10 @@ const plugin: FastifyPluginAsync<FastifyRateLimitOptions> = async (fastify, opti
     const outcome = await limiter.handle(toRequestInfo(request, limit));
     if (outcome.action === 'respond') return send(reply, outcome);
     reply.headers(outcome.headers);
-    const { release } = outcome;
-    if (!release) return;
-    let done = false;
-    const free = () => {
-      if (done) return;
-      done = true;
-      release().catch((err: unknown) => logger.warn({ err }, 'releasing a concurrency slot failed; the lease will expire'));
-    };
-    pending.set(request, free);
-    // 'close' covers both a finished response and a client that went away, on every Fastify major.
-    reply.raw.once('close', free);
-    if (reply.raw.destroyed) free();
+    // Node's 'close' covers a finished response and a client that went away, on every Fastify major.
+    if (outcome.release) pending.set(request, releaseWhenDone(reply.raw, outcome.release, logger));
   });
+  // onResponse may come first; whichever does releases.
   if (limiter.config.concurrency) fastify.addHook('onResponse', async (request) => pending.get(request)?.());
 
   await fastify.register(async (scope) => registerAdminRoutes(scope, limiter));

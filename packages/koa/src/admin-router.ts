@@ -1,7 +1,7 @@
-import { createHttpRateLimiter, DEFAULT_ADMIN_PREFIX, type HttpRateLimiter } from '@aurum/ratelimit-core';
+import { createHttpRateLimiter, type HttpRateLimiter, mountAdmin, serveAdmin } from '@aurum/ratelimit-core';
 import type { Context } from 'koa';
 import type { KoaMiddleware, KoaRateLimitOptions, RateLimitMiddleware } from './middleware.js';
-import { adminBody } from './request-info.js';
+import { toAdminRequest } from './request-info.js';
 import { send } from './write.js';
 
 /** The admin middleware, with the limiter it serves. */
@@ -19,18 +19,15 @@ export interface AdminMiddleware extends KoaMiddleware {
  *
  * @example
  * app.use(createAdminRouter(limiter));
- * @throws TypeError when the admin API is disabled (`admin: false`)
+ * @throws AdminDisabledError (a `TypeError`) when the admin API is disabled (`admin: false`)
  */
 export function createAdminRouter(source: RateLimitMiddleware | KoaRateLimitOptions = {}): AdminMiddleware {
   const shared = 'limiter' in source ? source.limiter : undefined;
-  const limiter = shared ?? createHttpRateLimiter<Context>(source as KoaRateLimitOptions);
-  if (!limiter.admin) throw new TypeError(`the admin API is disabled (admin: false); nothing to mount at ${DEFAULT_ADMIN_PREFIX}`);
-  const admin: KoaMiddleware = async (ctx, next) => {
-    const url = ctx.originalUrl ?? ctx.url;
-    if (!limiter.admin?.matches(url)) return next();
-    const response = await limiter.handleAdmin({ method: ctx.method, path: url, headers: ctx.headers, body: await adminBody(ctx) });
+  const { limiter, admin, close } = mountAdmin(shared, () => createHttpRateLimiter<Context>(source as KoaRateLimitOptions));
+  const router: KoaMiddleware = async (ctx, next) => {
+    const response = await serveAdmin(admin, toAdminRequest(ctx));
     if (response) send(ctx, response);
     else await next();
   };
-  return Object.assign(admin, { limiter, close: async () => (shared ? undefined : limiter.close()) });
+  return Object.assign(router, { limiter, close });
 }

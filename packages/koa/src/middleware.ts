@@ -1,9 +1,9 @@
-import { createHttpRateLimiter, type HttpRateLimiter, type RateLimitManager, type RateLimitOptions } from '@aurum/ratelimit-core';
+import { createHttpRateLimiter, type HttpRateLimiter, type RateLimitManager, type RateLimitOptions, releaseWhenDone, serveAdmin } from '@aurum/ratelimit-core';
 import type { Context, Next } from 'koa';
-import { adminBody, toRequestInfo } from './request-info.js';
+import { toAdminRequest, toRequestInfo } from './request-info.js';
 import { checkRouteLimits, type RouteLimits } from './route-limits.js';
 import { matchedTag } from './router-match.js';
-import { releaseWhenDone, send } from './write.js';
+import { send } from './write.js';
 
 /** Options of {@link createRateLimitMiddleware}: a ready `manager`, or the options to build one. */
 export type KoaRateLimitOptions = RateLimitOptions<Context>;
@@ -49,15 +49,15 @@ export function createRateLimitMiddleware(options: KoaRateLimitOptions = {}): Ra
     const outcome = await limiter.handle(toRequestInfo(ctx, limits));
     if (outcome.action === 'respond') return send(ctx, outcome);
     ctx.set(outcome.headers);
-    if (outcome.release) releaseWhenDone(ctx, outcome.release, logger);
+    if (outcome.release) releaseWhenDone(ctx.res, outcome.release, logger);
     await next();
   }
 
   const middleware: KoaMiddleware = async (ctx, next) => {
     if (decided.has(ctx)) return next();
-    const url = ctx.originalUrl ?? ctx.url;
-    if (limiter.admin?.matches(url)) {
-      const response = await limiter.handleAdmin({ method: ctx.method, path: url, headers: ctx.headers, body: await adminBody(ctx) });
+    // Checked here too so that ordinary requests skip an await.
+    if (limiter.admin?.matches(ctx.originalUrl ?? ctx.url)) {
+      const response = await serveAdmin(limiter.admin, toAdminRequest(ctx));
       if (response) return send(ctx, response);
     }
     return limit(ctx, next, matchedTag(ctx, tags));

@@ -1,4 +1,4 @@
-import { type HttpRequestInfo, readAdminBody } from '@aurum/ratelimit-core';
+import type { AdminRequestSource, HttpRequestInfo } from '@aurum/ratelimit-core';
 import type { Context } from 'koa';
 import type { RouteLimits } from './route-limits.js';
 import { routePattern } from './router-match.js';
@@ -19,8 +19,8 @@ export function toRequestInfo(ctx: Context, limits?: RouteLimits): HttpRequestIn
   };
 }
 
-/** The admin request body: what a body parser left on `ctx.request.body`, else the raw stream (bounded, never rejects). */
-export async function adminBody(ctx: Context): Promise<unknown> {
-  const parsed = (ctx.request as { body?: unknown }).body;
-  return parsed !== undefined ? parsed : readAdminBody(ctx.method, ctx.req);
+/** Translates a Koa context for the admin API: what a body parser left on `ctx.request.body`, else the stream. */
+export function toAdminRequest(ctx: Context): AdminRequestSource {
+  const body = (ctx.request as { body?: unknown }).body;
+  return { method: ctx.method, path: ctx.originalUrl ?? ctx.url, headers: ctx.headers, body, stream: ctx.req };
 }

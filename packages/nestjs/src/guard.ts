@@ -31,7 +31,7 @@ export class RateLimitGuard implements CanActivate {
     const outcome = await this.limiter.handle(toRequestInfo(context, req, limits));
     this.setHeaders(res, outcome.headers);
     if (outcome.action === 'respond') return this.throwRateLimitException(context, outcome);
-    if (outcome.release) holdSlot(req, res, outcome.release);
+    if (outcome.release) holdSlot(req, res, outcome.release, this.limiter.manager.config.logger);
     return true;
   }
 

@@ -1,9 +1,8 @@
+import { type Logger, releaseWhenDone, type ResponseLifecycle } from '@aurum/ratelimit-core';
 import type { NestRequest, NestResponse } from './tokens.js';
 
-type Release = () => void;
-
 /** Concurrency slots held per request (the platform's request object), released at most once. */
-const held = new WeakMap<object, Release>();
+const held = new WeakMap<object, () => void>();
 /** Requests a guard has already decided, so a global guard plus `@UseGuards` counts once. */
 const decided = new WeakSet<object>();
 
@@ -14,26 +13,14 @@ export function claimDecision(request: NestRequest): boolean {
   return true;
 }
 
-interface Closable {
-  once(event: 'close', listener: () => void): unknown;
-}
-
 /**
  * Holds a slot until {@link releaseSlot} runs (handler done, see RateLimitInterceptor) or Node's
  * response closes (finished, or the client went away), whichever comes first.
  */
-export function holdSlot(request: NestRequest, response: NestResponse, release: () => Promise<void>): void {
-  let done = false;
-  const once: Release = () => {
-    if (done) return;
-    done = true;
-    held.delete(request);
-    release().catch(() => {});
-  };
-  held.set(request, once);
+export function holdSlot(request: NestRequest, response: NestResponse, release: () => Promise<void>, logger: Logger): void {
   // Express's response is Node's; Fastify's reply wraps it as `raw`.
-  const raw = (response.raw ?? response) as Partial<Closable>;
-  raw.once?.('close', once);
+  const raw = (response.raw ?? response) as ResponseLifecycle;
+  held.set(request, releaseWhenDone(raw, release, logger));
 }
 
 /** Releases the slot `request` holds, if any. Idempotent. */

@@ -1,7 +1,7 @@
 import { request, waitFor } from '@aurum/ratelimit-testkit';
 import { Controller, Get, type INestApplication, Inject, Injectable, Module, Res } from '@nestjs/common';
-import { describe, expect, it } from 'vitest';
-import { RateLimitModule } from '../src/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { RateLimiter, RateLimitModule } from '../src/index.js';
 import { base, CountingStore, get, PLATFORMS, serve } from './helpers.js';
 
 /** Holds the response of /hold open until the test ends it. */
@@ -75,5 +75,20 @@ describe.each(PLATFORMS)('concurrency slot release on %s', (platform) => {
     expect(aborted.status).toBe(0);
     await waitFor(() => store.releases === 1, 2000, 'released on abort');
     expect((await get(url, '/ok', 'solo')).status).toBe(200);
+  });
+
+  it('logs a failed release with its error instead of swallowing it', async () => {
+    const warnings: Array<{ obj: Record<string, unknown>; msg?: string }> = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (obj: Record<string, unknown>, msg?: string) => warnings.push({ obj, msg }) };
+    @Module({ imports: [RateLimitModule.forRoot({ ...base, logger, global: true })], controllers: [SlotController], providers: [Held] })
+    class AppModule {}
+    const { url, app } = await serve(platform, AppModule);
+    const err = new Error('release failed');
+    vi.spyOn(app.get<RateLimiter>(RateLimiter), 'handle').mockResolvedValue({ action: 'continue', headers: {}, release: () => Promise.reject(err) });
+    expect((await get(url, '/ok', 'solo')).status).toBe(200);
+    await waitFor(() => warnings.length > 0, 2000, 'the failed release logged');
+    await new Promise((r) => setTimeout(r, 50));
+    // Handler completion and the response's close both end the request: one release, one warning.
+    expect(warnings).toEqual([{ obj: { err }, msg: expect.stringMatching(/releasing a concurrency slot failed/) }]);
   });
 });

@@ -12,7 +12,6 @@ import {
   emissionIntervalUs,
   gcraConsume,
   gcraSnapshot,
-  InvalidArgumentError,
   type LeaseResult,
   type Logger,
   RateLimitConfigError,

@@ -12,7 +12,8 @@ export interface RunningApp {
 
 /**
  * How to run an app for the suite. The app must apply the limiter to every route and expose:
- * `GET /ping` → 200 `pong`; `GET /items/:id` → 200; `GET /slow?ms=N` → 200 after N ms.
+ * `GET /ping` → 200 `pong`; `GET /items/:id` → 200; `GET /slow?ms=N` → 200 after N ms; and the
+ * limiter's admin API under its prefix (the concurrency tests read slot counts through it).
  * It must listen on 127.0.0.1 and an ephemeral port.
  */
 export interface AdapterConformanceOptions {
@@ -23,6 +24,12 @@ export interface AdapterConformanceOptions {
 }
 
 const ADMIN_TOKEN = 'conformance-admin-token-0123456789';
+/** How long `/slow` runs while a test needs its slot held: far more than deciding one more request takes. */
+const SLOW_MS = 1_000;
+/** A handler that only an abort ends in time. */
+const HANG_MS = 5_000;
+/** How long the slot may take to come back after an abort: well before the hanging handler would finish. */
+const RELEASE_MS = 2_000;
 let tenantSeq = 0;
 /** Unique tenant ids per test, so a shared Redis never leaks state between tests. */
 const tenant = (stem: string) => `${stem}-${process.pid}-${++tenantSeq}`;
@@ -35,9 +42,13 @@ const tenant = (stem: string) => `${stem}-${process.pid}-${++tenantSeq}`;
 export function describeAdapterConformance(suite: AdapterConformanceOptions): void {
   describe(`HTTP adapter conformance: ${suite.name}`, () => {
     let running: RunningApp[] = [];
+    let inFlight: AbortController[] = [];
     let clock: FakeClock;
 
     afterEach(async () => {
+      // A failed test may leave a request open; aborted, it resolves instead of failing later.
+      for (const controller of inFlight) controller.abort();
+      inFlight = [];
       await Promise.all(running.map((app) => app.close()));
       running = [];
     });
@@ -61,6 +72,26 @@ export function describeAdapterConformance(suite: AdapterConformanceOptions): vo
 
     const get = (app: RunningApp, path: string, tenantId?: string, headers: Record<string, string> = {}) =>
       request(app.url, path, { headers: { ...(tenantId !== undefined && { 'x-tenant-id': tenantId }), ...headers } });
+
+    /** A request left running while the test goes on. */
+    function inBackground(app: RunningApp, path: string, tenantId: string): { response: Promise<TestResponse>; abort: () => void } {
+      const controller = new AbortController();
+      inFlight.push(controller);
+      const response = request(app.url, path, { headers: { 'x-tenant-id': tenantId }, signal: controller.signal });
+      return { response, abort: () => controller.abort() };
+    }
+
+    /** The tenant's concurrency slots in use, read through the admin API (0 before the tenant is known). */
+    async function activeSlots(app: RunningApp, tenantId: string): Promise<number> {
+      const r = await request(app.url, `/admin/ratelimit/tenants/${tenantId}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      if (r.status === 404) return 0;
+      expect(r.status, 'admin tenant status').toBe(200);
+      return (r.json as { activeConcurrency: number }).activeConcurrency;
+    }
+
+    /** Polls (bounded) until the tenant holds exactly `n` slots. */
+    const slotsReach = (app: RunningApp, tenantId: string, n: number, what: string, timeoutMs = 2_000) =>
+      waitFor(async () => (await activeSlots(app, tenantId)) === n, timeoutMs, what);
 
     async function burst(app: RunningApp, n: number, tenantId: string | undefined, path = '/ping'): Promise<TestResponse[]> {
       const out: TestResponse[] = [];
@@ -202,24 +233,38 @@ export function describeAdapterConformance(suite: AdapterConformanceOptions): vo
 
     it('holds a concurrency slot per request and refuses beyond maxConcurrentRequests', async () => {
       const id = tenant('conc');
-      const app = await start({ overrides: { [id]: { maxConcurrentRequests: 1 } } });
-      const slow = get(app, '/slow?ms=400', id);
-      await new Promise((r) => setTimeout(r, 100));
+      const app = await start({ admin: { token: ADMIN_TOKEN }, overrides: { [id]: { maxConcurrentRequests: 1 } } });
+      let slowDone = false;
+      const slow = inBackground(app, `/slow?ms=${SLOW_MS}`, id).response.finally(() => {
+        slowDone = true;
+      });
+      // The second request goes out only once the first verifiably holds the slot.
+      await slotsReach(app, id, 1, 'the slow request to take its slot');
       const denied = await get(app, '/ping', id);
+      expect(slowDone, 'the slow request ended before the second was decided').toBe(false);
       expect(denied.status).toBe(429);
       expect((denied.json as { error: { type: string } }).error.type).toBe('https://aurum.api/errors/concurrency_limit_exceeded');
       expect(denied.headers['retry-after']).toBe('1');
+      expect(await activeSlots(app, id)).toBe(1);
       expect((await slow).status).toBe(200);
-      await waitFor(async () => (await get(app, '/ping', id)).status === 200, 1000, 'slot released on finish');
+      await slotsReach(app, id, 0, 'slot released on finish');
+      expect((await get(app, '/ping', id)).status).toBe(200);
     });
 
     it('releases the concurrency slot when the client aborts', async () => {
       const id = tenant('abort');
-      const app = await start({ overrides: { [id]: { maxConcurrentRequests: 1 } } });
-      const aborted = await request(app.url, '/slow?ms=3000', { headers: { 'x-tenant-id': id }, abortAfterMs: 150 });
-      expect(aborted.status).toBe(0);
-      // Well before the handler would finish (3 s), the slot must be free again.
-      await waitFor(async () => (await get(app, '/ping', id)).status === 200, 1500, 'slot released on abort');
+      const app = await start({ admin: { token: ADMIN_TOKEN }, overrides: { [id]: { maxConcurrentRequests: 1 } } });
+      const hanging = inBackground(app, `/slow?ms=${HANG_MS}`, id);
+      // Abort only once the slot is verifiably taken: an abort landing before the decision leaves nothing to release.
+      await slotsReach(app, id, 1, 'the request to take its slot');
+      expect((await get(app, '/ping', id)).status, 'a second request while the slot is held').toBe(429);
+      const abortedAt = performance.now();
+      hanging.abort();
+      expect((await hanging.response).status).toBe(0);
+      await slotsReach(app, id, 0, 'slot released on abort', RELEASE_MS);
+      // Not by the handler finishing: that would take HANG_MS.
+      expect(performance.now() - abortedAt).toBeLessThan(HANG_MS / 2);
+      expect((await get(app, '/ping', id)).status).toBe(200);
     });
 
     it('a tier or tenant lookup that never answers does not hang requests (lookupTimeoutMs)', async () => {

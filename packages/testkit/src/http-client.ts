@@ -14,6 +14,8 @@ export interface TestRequest {
   body?: string | object;
   /** Abort the request after this many ms (resolves with status 0). */
   abortAfterMs?: number;
+  /** Abort the request when this signal fires (resolves with status 0), e.g. once the server is known to hold it. */
+  signal?: AbortSignal;
 }
 
 /** One HTTP request over loopback with node:http, so tests can see raw headers and abort. */
@@ -42,14 +44,17 @@ export function request(base: string, path: string, options: TestRequest = {}): 
       });
       res.on('error', reject);
     });
-    if (options.abortAfterMs !== undefined) {
-      setTimeout(() => {
-        req.destroy();
-        resolve({ status: 0, headers: {}, text: '', json: undefined });
-      }, options.abortAfterMs);
-    }
+    let aborted = false;
+    const abort = () => {
+      aborted = true;
+      req.destroy();
+      resolve({ status: 0, headers: {}, text: '', json: undefined });
+    };
+    if (options.abortAfterMs !== undefined) setTimeout(abort, options.abortAfterMs);
+    if (options.signal?.aborted) abort();
+    else options.signal?.addEventListener('abort', abort, { once: true });
     req.on('error', (error) => {
-      if (options.abortAfterMs === undefined) reject(error);
+      if (!aborted) reject(error);
     });
     req.end(body);
   });

@@ -49,3 +49,11 @@ export function readAdminBody(method: string, req: BodySource, limit = MAX_ADMIN
     req.on('close', onFail);
   });
 }
+
+/**
+ * The admin request body: what a body parser already left on the request (`req.body`,
+ * `ctx.request.body`), else the stream read with {@link readAdminBody}. Never rejects.
+ */
+export function adminBody(parsed: unknown, stream: BodySource, method: string): Promise<unknown> {
+  return parsed !== undefined ? Promise.resolve(parsed) : readAdminBody(method, stream);
+}
