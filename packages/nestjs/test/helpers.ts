@@ -34,8 +34,9 @@ export function decisions(): { events: DecisionEvent[]; observer: { onDecision: 
 /** A memory store counting concurrency releases. */
 export class CountingStore extends MemoryStore {
   releases = 0;
-  override async release(key: string, leaseId: string): Promise<void> {
+  /** Every release goes through here: the manager calls it directly, and `release()` calls it too. */
+  override releaseSync(key: string, leaseId: string): true {
     this.releases++;
-    await super.release(key, leaseId);
+    return super.releaseSync(key, leaseId);
   }
 }
