@@ -159,7 +159,7 @@ function printReport({ capacity, overloadSeconds, results, seconds }) {
 // ─── the app under test ──────────────────────────────────────────────────────
 
 async function server(opts) {
-  const { createHttpRateLimiter } = await import('@aurum/ratelimit-core');
+  const { createHttpRateLimiter } = await import('@aurum/ratelimit-core/adapter');
   const adjust = opts.adjust === 'on';
   const limiter = createHttpRateLimiter({
     env: false,

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { createHttpRateLimiter, releaseWhenDone, serveAdmin, setHeaders, writeResponse } from '@aurum/ratelimit-core';
+import { createHttpRateLimiter, releaseWhenDone, serveAdmin, setHeaders, writeResponse } from '@aurum/ratelimit-core/adapter';
 
 /**
  * A framework-free server: the core's HttpRateLimiter does identification, limiting, headers

@@ -1,14 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
+import { AdminDisabledError, ClosedError, isAurumError } from '../src/index.js';
 import {
-  AdminDisabledError,
   adminBody,
   assertAdminEnabled,
-  ClosedError,
   createHttpRateLimiter,
   type HttpRateLimiter,
-  isAurumError,
   MAX_ADMIN_BODY_BYTES,
   mountAdmin,
   readAdminBody,
@@ -16,7 +14,7 @@ import {
   serveAdmin,
   setHeaders,
   writeResponse,
-} from '../src/index.js';
+} from '../src/adapter.js';
 import { FakeClock, recordingLogger, thrown } from './support.js';
 
 const TOKEN = 'adapter-kit-token-0123456789';

@@ -1,14 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import {
-  type AdminHttpRequest,
-  bearerToken,
-  createHttpRateLimiter,
-  createRateLimitManager,
-  DEFAULT_ADMIN_PREFIX,
-  type HttpResponse,
-  type RateLimitOptions,
-  secretsEqual,
-} from '../src/index.js';
+import { createRateLimitManager, type RateLimitOptions } from '../src/index.js';
+import { type AdminHttpRequest, createHttpRateLimiter, DEFAULT_ADMIN_PREFIX, type HttpResponse } from '../src/adapter.js';
+import { bearerToken, secretsEqual } from '../src/admin/auth.js';
 import { AdminHandler } from '../src/admin/admin-handler.js';
 import { FakeClock, recordingLogger, ScriptedStore } from './support.js';
 

@@ -3,7 +3,9 @@
  * trip): through ResilientStore (blocked cache, breaker, fallback) and the manager/HTTP limiter.
  */
 import { describe, expect, it } from 'vitest';
-import { type AdmitRequest, type BucketPolicy, createHttpRateLimiter, MemoryStore, ResilientStore } from '../src/index.js';
+import { MemoryStore } from '../src/index.js';
+import { createHttpRateLimiter } from '../src/adapter.js';
+import { type AdmitRequest, type BucketPolicy, ResilientStore } from '../src/store.js';
 import { CombinedScriptedStore, FakeClock, ScriptedStore } from './support.js';
 
 const FREE: BucketPolicy = { rate: 5, burst: 10 };

@@ -32,7 +32,7 @@ const CORE_LAYERS: readonly Layer[] = [
   { name: 'http', modules: ['http/'] },
   // The adapter kit: what every framework adapter needs, over HttpRateLimiter and the admin API.
   { name: 'adapter', modules: ['adapter/'] },
-  { name: 'entry', modules: ['index.ts'] },
+  { name: 'entry', modules: ['index.ts', 'store.ts', 'adapter.ts'] },
 ];
 
 const show = (cycles: string[][]) => cycles.map((c) => c.join(' → '));

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type BreakerPermit,
-  CIRCUIT_STATE_VALUE,
-  CircuitBreaker,
-  type CircuitBreakerOptions,
-  type CircuitStateChange,
-  RateLimitConfigError,
-} from '../src/index.js';
+import { CIRCUIT_STATE_VALUE, type CircuitBreakerOptions, type CircuitStateChange, RateLimitConfigError } from '../src/index.js';
+import { type BreakerPermit, CircuitBreaker } from '../src/store.js';
 import { FakeClock, issueKeys, thrown } from './support.js';
 
 /** Three calls in the (1 s) window, half of them failed, open it; open for 1 s. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddress, parseCidr } from '../src/index.js';
+import { clientAddress } from '../src/tenant/client-address.js';
+import { parseCidr } from '../src/tenant/ip.js';
 
 const cidrs = (...list: string[]) => list.map((c) => parseCidr(c) as NonNullable<ReturnType<typeof parseCidr>>);
 

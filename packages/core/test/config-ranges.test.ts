@@ -4,15 +4,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  createHttpRateLimiter,
-  createRateLimitManager,
-  loadConfigFromEnv,
-  MAX_RATE,
-  MIN_RATE,
-  type RateLimitManagerOptions,
-  RateLimitConfigError,
-} from '../src/index.js';
+import { createRateLimitManager, loadConfigFromEnv, RateLimitConfigError, type RateLimitManagerOptions } from '../src/index.js';
+import { createHttpRateLimiter } from '../src/adapter.js';
+import { MAX_RATE, MIN_RATE } from '../src/store.js';
 import { FakeClock, issueKeys, thrown } from './support.js';
 
 const P = 'AURUM_API_RATE_LIMIT_';

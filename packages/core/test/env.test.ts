@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createHttpRateLimiter,
-  createRateLimitManager,
-  DEFAULT_TIER_QUOTAS,
-  ENV_PREFIX,
-  ENV_VARS,
-  loadConfigFromEnv,
-  parseTrustProxy,
-  RateLimitConfigError,
-  REDIS_URL_VAR,
-} from '../src/index.js';
+import { createRateLimitManager, DEFAULT_TIER_QUOTAS, ENV_PREFIX, ENV_VARS, loadConfigFromEnv, RateLimitConfigError, REDIS_URL_VAR } from '../src/index.js';
+import { createHttpRateLimiter } from '../src/adapter.js';
+import { parseTrustProxy } from '../src/config/env/parsers.js';
 import { issueKeys, thrown } from './support.js';
 
 const P = ENV_PREFIX;

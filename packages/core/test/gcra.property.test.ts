@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type BucketPolicy, emissionIntervalUs, gcraConsume, gcraSnapshot, MemoryStore } from '../src/index.js';
+import { MemoryStore } from '../src/index.js';
+import { type BucketPolicy, emissionIntervalUs, gcraConsume, gcraSnapshot } from '../src/store.js';
 import { FakeClock } from './support.js';
 
 /** Any rate in the domain whose microsecond arithmetic stays exact with the bursts below. */

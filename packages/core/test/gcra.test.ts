@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assertValidRequest, type BucketPolicy, emissionIntervalUs, gcraConsume, gcraSnapshot, InvalidArgumentError, MAX_RATE } from '../src/index.js';
+import { InvalidArgumentError } from '../src/index.js';
+import { assertValidRequest, type BucketPolicy, emissionIntervalUs, gcraConsume, gcraSnapshot, MAX_RATE } from '../src/store.js';
 
 const FREE: BucketPolicy = { rate: 5, burst: 10 };
 const MS = 1000;

@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  ALL_HEADER_FAMILIES,
-  CONCURRENCY_RETRY_AFTER,
-  concurrencyHeaders,
-  createRateLimitManager,
-  type RateLimitDecision,
-  type RateLimitManagerOptions,
-  rateLimitHeaders,
-} from '../src/index.js';
+import { createRateLimitManager, type RateLimitDecision, type RateLimitManagerOptions } from '../src/index.js';
+import { ALL_HEADER_FAMILIES, CONCURRENCY_RETRY_AFTER, concurrencyHeaders, rateLimitHeaders } from '../src/adapter.js';
 import { FakeClock } from './support.js';
 
 function manager(options: RateLimitManagerOptions = {}) {

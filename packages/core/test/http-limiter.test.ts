@@ -1,13 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import {
-  ClosedError,
-  createHttpRateLimiter,
-  createRateLimitManager,
-  type HttpOutcome,
-  type HttpRateLimiter,
-  type HttpRequestInfo,
-  type RateLimitOptions,
-} from '../src/index.js';
+import { ClosedError, createRateLimitManager, type RateLimitOptions } from '../src/index.js';
+import { createHttpRateLimiter, type HttpOutcome, type HttpRateLimiter, type HttpRequestInfo } from '../src/adapter.js';
 import { FakeClock, recordingLogger, rejected, ScriptedStore } from './support.js';
 
 interface Raw {

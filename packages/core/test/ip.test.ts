@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cidrContains, formatIp, ipGroup, parseCidr, parseIp } from '../src/index.js';
+import { cidrContains, formatIp, ipGroup, parseCidr, parseIp } from '../src/tenant/ip.js';
 
 const text = (input: string) => {
   const bytes = parseIp(input);

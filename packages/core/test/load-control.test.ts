@@ -3,15 +3,10 @@
  * load, what health/status/observers see, requests in flight and the adaptive concurrency limit.
  */
 import { describe, expect, it, vi } from 'vitest';
-import {
-  AimdLimit,
-  createHttpRateLimiter,
-  createRateLimitManager,
-  eventLoopDelay,
-  type HttpOutcome,
-  type HttpRequestInfo,
-  type RateLimitManagerOptions,
-} from '../src/index.js';
+import { createRateLimitManager, type RateLimitManagerOptions } from '../src/index.js';
+import { createHttpRateLimiter, type HttpOutcome, type HttpRequestInfo } from '../src/adapter.js';
+import { AimdLimit } from '../src/load/aimd.js';
+import { eventLoopDelay } from '../src/load/signals.js';
 import { FakeClock, issueKeys, LoadSharingFleet, ManualTimers, ScriptedStore, thrown } from './support.js';
 
 function manual(options: RateLimitManagerOptions = {}) {

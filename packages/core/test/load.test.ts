@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { createRateLimitManager, eventLoopUtilization, LoadMonitor, type LoadOptions, loadFactor, type RateLimitManagerOptions } from '../src/index.js';
+import { createRateLimitManager, loadFactor, type LoadOptions, type RateLimitManagerOptions } from '../src/index.js';
+import { LoadMonitor } from '../src/load/load-monitor.js';
+import { eventLoopUtilization } from '../src/load/signals.js';
 import { FakeClock, issueKeys, ManualTimers, thrown } from './support.js';
 
 const thresholdArb = fc.double({ min: 0, max: 0.99, noNaN: true });

@@ -3,7 +3,8 @@
  * clock and manual timers: nothing here waits in real time.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { createHttpRateLimiter, type LookupFailure, type ResolveTier, type Tier } from '../src/index.js';
+import type { LookupFailure, ResolveTier, Tier } from '../src/index.js';
+import { createHttpRateLimiter } from '../src/adapter.js';
 import { TierResolver, type TierResolverOptions } from '../src/tenant/tier-resolver.js';
 import { FakeClock, ManualTimers, recordingLogger } from './support.js';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
-  ClosedError,
   type CircuitStateChange,
+  ClosedError,
   createRateLimitManager,
-  DEFAULT_TIER_QUOTAS,
   type DecisionEvent,
+  DEFAULT_TIER_QUOTAS,
   getRateLimitManager,
   InvalidArgumentError,
   InvalidTenantError,
@@ -12,11 +12,11 @@ import {
   RateLimitConfigError,
   type RateLimitManager,
   type RateLimitManagerOptions,
-  ResilientStore,
   type ResolveTier,
   setRateLimitManager,
   StoreUnavailableError,
 } from '../src/index.js';
+import { ResilientStore } from '../src/store.js';
 import { FakeClock, FakeFleet, issueKeys, ManualTimers, recordingLogger, rejected, ScriptedStore, thrown } from './support.js';
 
 function setup(options: RateLimitManagerOptions = {}) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type BucketPolicy, ClosedError, InvalidArgumentError, MemoryStore, RateLimitConfigError } from '../src/index.js';
+import { ClosedError, InvalidArgumentError, MemoryStore, RateLimitConfigError } from '../src/index.js';
+import type { BucketPolicy } from '../src/store.js';
 import { FakeClock, issueKeys, ManualTimers, rejected, thrown } from './support.js';
 
 const FREE: BucketPolicy = { rate: 5, burst: 10 };

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  createHttpRateLimiter,
   createRateLimitManager,
   DEFAULT_TIER_QUOTAS,
   ENV_PREFIX,
@@ -9,6 +8,7 @@ import {
   type RateLimitManagerOptions,
   type RateLimitOptions,
 } from '../src/index.js';
+import { createHttpRateLimiter } from '../src/adapter.js';
 import { FakeClock, issueKeys, thrown } from './support.js';
 
 const P = ENV_PREFIX;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { normalizePath, pathLabel } from '../src/index.js';
+import { pathLabel } from '../src/adapter.js';
+import { normalizePath } from '../src/routing/path.js';
 
 describe('normalizePath', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ProblemKind, problemResponse, requestInstance } from '../src/index.js';
+import { type ProblemKind, problemResponse, requestInstance } from '../src/adapter.js';
 
 describe('problemResponse, seed (aurum) format', () => {
   it('builds the seed body exactly, keys in the seed order', () => {

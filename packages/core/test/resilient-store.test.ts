@@ -1,18 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type BucketPolicy,
-  CircuitBreaker,
-  InvalidArgumentError,
-  MemoryStore,
-  RateLimitConfigError,
-  ResilientStore,
-  type ResilientStoreOptions,
-  StoreTimeoutError,
-  type StoreFailure,
-  StoreUnavailableError,
-} from '../src/index.js';
+import { InvalidArgumentError, MemoryStore, RateLimitConfigError, type StoreFailure, StoreTimeoutError, StoreUnavailableError } from '../src/index.js';
+import { type BucketPolicy, CircuitBreaker, ResilientStore, type ResilientStoreOptions } from '../src/store.js';
 import { FakeClock, issueKeys, recordingLogger, rejected, ScriptedStore, thrown } from './support.js';
 
 const FREE: BucketPolicy = { rate: 5, burst: 10 };

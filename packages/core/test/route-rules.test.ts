@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileRoutePattern, normalizePath } from '../src/index.js';
+import { normalizePath } from '../src/routing/path.js';
+import { compileRoutePattern } from '../src/routing/route-rules.js';
 import { compileRouteRules, matchRouteRule } from '../src/routing/route-rules.js';
 
 describe('compileRoutePattern', () => {

@@ -1,20 +1,16 @@
+import type { Clock, RateLimitStore, TenantOverride, Tier, Timers } from '../src/index.js';
 import type {
   AdmitRequest,
   AdmitResult,
   BucketPolicy,
   BucketSnapshot,
-  Clock,
   ConsumeResult,
   FleetEvent,
   FleetLoadSnapshot,
   FleetSync,
   LeaseResult,
-  RateLimitStore,
   SeenTenant,
-  TenantOverride,
-  Tier,
-  Timers,
-} from '../src/index.js';
+} from '../src/store.js';
 import { MemoryStore, RateLimitConfigError } from '../src/index.js';
 
 /** A clock that only moves when told to. */

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  assertTenantId,
-  DEFAULT_TENANT_ID_MAX_LENGTH,
-  DEFAULT_TENANT_ID_PATTERN,
-  InvalidTenantError,
-  tenantFromHeaders,
-  tenantIdProblem,
-} from '../src/index.js';
+import { InvalidTenantError } from '../src/index.js';
+import { tenantFromHeaders } from '../src/tenant/identify.js';
+import { assertTenantId, DEFAULT_TENANT_ID_MAX_LENGTH, DEFAULT_TENANT_ID_PATTERN, tenantIdProblem } from '../src/tenant/tenant-id.js';
 import { thrown } from './support.js';
 
 describe('tenant id validation', () => {

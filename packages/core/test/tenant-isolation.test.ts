@@ -4,19 +4,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type BucketPolicy,
-  type BucketSnapshot,
-  type ConsumeResult,
-  createHttpRateLimiter,
-  createRateLimitManager,
-  InvalidTenantError,
-  type LeaseResult,
-  MemoryStore,
-  type RateLimitManager,
-  type RateLimitStore,
-  type TenantIdRules,
-} from '../src/index.js';
+import { createRateLimitManager, InvalidTenantError, MemoryStore, type RateLimitManager, type RateLimitStore, type TenantIdRules } from '../src/index.js';
+import { createHttpRateLimiter } from '../src/adapter.js';
+import type { BucketPolicy, BucketSnapshot, ConsumeResult, LeaseResult } from '../src/store.js';
 import { FakeClock, rejected } from './support.js';
 
 /** A shared store that records every key it is asked about. */

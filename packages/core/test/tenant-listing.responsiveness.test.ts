@@ -5,7 +5,7 @@
  * 0.4-1.6 s.
  */
 import { describe, expect, it } from 'vitest';
-import { createHttpRateLimiter, DEFAULT_ADMIN_PREFIX, type HttpRateLimiter } from '../src/index.js';
+import { createHttpRateLimiter, DEFAULT_ADMIN_PREFIX, type HttpRateLimiter } from '../src/adapter.js';
 
 const TENANTS = 200_000;
 const TOKEN = 'admin-s3cret-0123456789';

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { compilePattern, type ResolveTier, type Tier } from '../src/index.js';
+import type { ResolveTier, Tier } from '../src/index.js';
+import { compilePattern } from '../src/tenant/tier-resolver.js';
 import { TierResolver, type TierResolverOptions } from '../src/tenant/tier-resolver.js';
 import { FakeClock, recordingLogger } from './support.js';
 

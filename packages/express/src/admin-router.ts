@@ -1,4 +1,4 @@
-import { createHttpRateLimiter, type HttpRateLimiter, mountAdmin, serveAdmin, writeResponse } from '@aurum/ratelimit-core';
+import { createHttpRateLimiter, type HttpRateLimiter, mountAdmin, serveAdmin, writeResponse } from '@aurum/ratelimit-core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ExpressRateLimitOptions, RateLimitMiddleware } from './middleware.js';
 import { toAdminRequest } from './request-info.js';

@@ -1,13 +1,5 @@
-import {
-  createHttpRateLimiter,
-  type HttpRateLimiter,
-  type RateLimitManager,
-  type RateLimitOptions,
-  releaseWhenDone,
-  serveAdmin,
-  setHeaders,
-  writeResponse,
-} from '@aurum/ratelimit-core';
+import type { RateLimitManager, RateLimitOptions } from '@aurum/ratelimit-core';
+import { createHttpRateLimiter, type HttpRateLimiter, releaseWhenDone, serveAdmin, setHeaders, writeResponse } from '@aurum/ratelimit-core/adapter';
 import type { Application, NextFunction, Request, RequestHandler, Response } from 'express';
 import { toAdminRequest, toRequestInfo } from './request-info.js';
 

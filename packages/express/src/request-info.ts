@@ -1,4 +1,4 @@
-import type { AdminRequestSource, HttpRequestInfo } from '@aurum/ratelimit-core';
+import type { AdminRequestSource, HttpRequestInfo } from '@aurum/ratelimit-core/adapter';
 import type { Request } from 'express';
 
 /** Translates an Express request for the core. The route pattern exists only once Express has routed. */

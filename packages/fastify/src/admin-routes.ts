@@ -1,4 +1,4 @@
-import { createHttpRateLimiter, type HttpRateLimiter, MAX_ADMIN_BODY_BYTES, mountAdmin } from '@aurum/ratelimit-core';
+import { createHttpRateLimiter, type HttpRateLimiter, MAX_ADMIN_BODY_BYTES, mountAdmin } from '@aurum/ratelimit-core/adapter';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { type FastifyRateLimitOptions, withFastifyLogger } from './options.js';
 import { send } from './request-info.js';

@@ -1,4 +1,4 @@
-import { createHttpRateLimiter, type HttpRateLimiter, releaseWhenDone } from '@aurum/ratelimit-core';
+import { createHttpRateLimiter, type HttpRateLimiter, releaseWhenDone } from '@aurum/ratelimit-core/adapter';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { registerAdminRoutes } from './admin-routes.js';

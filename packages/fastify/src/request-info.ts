@@ -1,4 +1,4 @@
-import type { HttpRequestInfo, HttpResponse } from '@aurum/ratelimit-core';
+import type { HttpRequestInfo, HttpResponse } from '@aurum/ratelimit-core/adapter';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteLimit } from './route-config.js';
 

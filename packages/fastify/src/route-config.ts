@@ -1,4 +1,5 @@
-import { type Logger, parseRouteLimits } from '@aurum/ratelimit-core';
+import type { Logger } from '@aurum/ratelimit-core';
+import { parseRouteLimits } from '@aurum/ratelimit-core/adapter';
 import type { FastifyRequest, RouteOptions } from 'fastify';
 
 /** Per-route settings, given in the route's `config.rateLimit`. */

@@ -1,4 +1,5 @@
-import { createRateLimitManager, type DecisionEvent, pathLabel, RateLimitConfigError } from '@aurum/ratelimit-core';
+import { createRateLimitManager, type DecisionEvent, RateLimitConfigError } from '@aurum/ratelimit-core';
+import { pathLabel } from '@aurum/ratelimit-core/adapter';
 import { request, waitFor } from '@aurum/ratelimit-testkit';
 import fastify, { type FastifyInstance } from 'fastify';
 import fastify4 from 'fastify4';

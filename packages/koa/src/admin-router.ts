@@ -1,4 +1,4 @@
-import { createHttpRateLimiter, type HttpRateLimiter, mountAdmin, serveAdmin } from '@aurum/ratelimit-core';
+import { createHttpRateLimiter, type HttpRateLimiter, mountAdmin, serveAdmin } from '@aurum/ratelimit-core/adapter';
 import type { Context } from 'koa';
 import type { KoaMiddleware, KoaRateLimitOptions, RateLimitMiddleware } from './middleware.js';
 import { toAdminRequest } from './request-info.js';

@@ -1,4 +1,5 @@
-import { createHttpRateLimiter, type HttpRateLimiter, type RateLimitManager, type RateLimitOptions, releaseWhenDone, serveAdmin } from '@aurum/ratelimit-core';
+import type { RateLimitManager, RateLimitOptions } from '@aurum/ratelimit-core';
+import { createHttpRateLimiter, type HttpRateLimiter, releaseWhenDone, serveAdmin } from '@aurum/ratelimit-core/adapter';
 import type { Context, Next } from 'koa';
 import { toAdminRequest, toRequestInfo } from './request-info.js';
 import { checkRouteLimits, type RouteLimits } from './route-limits.js';

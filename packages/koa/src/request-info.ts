@@ -1,4 +1,4 @@
-import type { AdminRequestSource, HttpRequestInfo } from '@aurum/ratelimit-core';
+import type { AdminRequestSource, HttpRequestInfo } from '@aurum/ratelimit-core/adapter';
 import type { Context } from 'koa';
 import type { RouteLimits } from './route-limits.js';
 import { routePattern } from './router-match.js';

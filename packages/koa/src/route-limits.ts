@@ -1,4 +1,4 @@
-import { parseRouteLimits, type RouteLimits as CoreRouteLimits } from '@aurum/ratelimit-core';
+import { parseRouteLimits, type RouteLimits as CoreRouteLimits } from '@aurum/ratelimit-core/adapter';
 
 /** Per-route settings for {@link RateLimitMiddleware.route}: the core's route limits without `skip`. */
 export type RouteLimits = Pick<CoreRouteLimits, 'cost' | 'bucket'>;

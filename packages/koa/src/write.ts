@@ -1,4 +1,4 @@
-import type { HttpResponse } from '@aurum/ratelimit-core';
+import type { HttpResponse } from '@aurum/ratelimit-core/adapter';
 import type { Context } from 'koa';
 
 /** Writes a complete core response without calling the rest of the chain. */

@@ -1,4 +1,4 @@
-import { serveAdmin, writeResponse } from '@aurum/ratelimit-core';
+import { serveAdmin, writeResponse } from '@aurum/ratelimit-core/adapter';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RateLimiter } from './tokens.js';
 

@@ -1,4 +1,4 @@
-import { parseRouteLimits } from '@aurum/ratelimit-core';
+import { parseRouteLimits } from '@aurum/ratelimit-core/adapter';
 import { type CustomDecorator, SetMetadata } from '@nestjs/common';
 
 /** Metadata key of {@link RateLimit}. */

@@ -1,4 +1,4 @@
-import type { HttpResponse } from '@aurum/ratelimit-core';
+import type { HttpResponse } from '@aurum/ratelimit-core/adapter';
 import { HttpException } from '@nestjs/common';
 
 /**

@@ -1,4 +1,4 @@
-import type { HttpResponse } from '@aurum/ratelimit-core';
+import type { HttpResponse } from '@aurum/ratelimit-core/adapter';
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { RATE_LIMIT_METADATA, type RouteLimits, SKIP_RATE_LIMIT_METADATA } from './decorators.js';

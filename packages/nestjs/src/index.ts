@@ -12,4 +12,5 @@ export {
   RateLimitModuleOptions,
   type RateLimitOptionsFactory,
 } from './tokens.js';
-export { type HttpRateLimiter, RateLimitConfigError, type RateLimitManager, type RateLimitOptions } from '@aurum/ratelimit-core';
+export { RateLimitConfigError, type RateLimitManager, type RateLimitOptions } from '@aurum/ratelimit-core';
+export type { HttpRateLimiter } from '@aurum/ratelimit-core/adapter';

@@ -1,4 +1,5 @@
-import { createHttpRateLimiter, RateLimitConfigError } from '@aurum/ratelimit-core';
+import { RateLimitConfigError } from '@aurum/ratelimit-core';
+import { createHttpRateLimiter } from '@aurum/ratelimit-core/adapter';
 import type { CanActivate, Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, HttpAdapterHost, Reflector } from '@nestjs/core';
 import { RateLimitExceptionFilter } from './exception-filter.js';

@@ -1,4 +1,4 @@
-import type { HttpRequestInfo } from '@aurum/ratelimit-core';
+import type { HttpRequestInfo } from '@aurum/ratelimit-core/adapter';
 import type { ExecutionContext } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import type { IncomingHttpHeaders } from 'node:http';

@@ -1,4 +1,5 @@
-import { type Logger, releaseWhenDone, type ResponseLifecycle } from '@aurum/ratelimit-core';
+import type { Logger } from '@aurum/ratelimit-core';
+import { releaseWhenDone, type ResponseLifecycle } from '@aurum/ratelimit-core/adapter';
 import type { NestRequest, NestResponse } from './tokens.js';
 
 /** Concurrency slots held per request (the platform's request object), released at most once. */

@@ -1,4 +1,5 @@
-import type { HttpRateLimiter, RateLimitOptions } from '@aurum/ratelimit-core';
+import type { RateLimitOptions } from '@aurum/ratelimit-core';
+import type { HttpRateLimiter } from '@aurum/ratelimit-core/adapter';
 import type { ModuleMetadata, Type } from '@nestjs/common';
 
 /**

@@ -1,4 +1,4 @@
-import { createHttpRateLimiter, type HttpResponse } from '@aurum/ratelimit-core';
+import { createHttpRateLimiter, type HttpResponse } from '@aurum/ratelimit-core/adapter';
 import { Controller, type ExecutionContext, Get, HttpException, Injectable, Module, UseGuards } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { describe, expect, it, vi } from 'vitest';

@@ -1,19 +1,14 @@
 import {
   CIRCUIT_STATE_VALUE,
   type CircuitStateChange,
-  type Clock,
   type ConcurrencyEvent,
   type DecisionEvent,
   type LoadEvent,
   type LookupFailure,
   type RateLimitObserver,
-  type StoreFailure,
-  systemClock,
-  systemTimers,
   TIERS,
-  type Timers,
-  unref,
 } from '@aurum/ratelimit-core';
+import { type Clock, type StoreFailure, systemClock, systemTimers, type Timers, unref } from '@aurum/ratelimit-core/store';
 import { type Gauge, type Registry, register } from 'prom-client';
 import { LabelLimiter } from './label-limiter.js';
 import { type AurumMetrics, createMetrics } from './metrics.js';

@@ -1,4 +1,5 @@
-import { createRateLimitManager, MemoryStore, type RateLimitStore } from '@aurum/ratelimit-core';
+import { createRateLimitManager } from '@aurum/ratelimit-core';
+import { MemoryStore, type RateLimitStore } from '@aurum/ratelimit-core/store';
 import { FakeClock } from '@aurum/ratelimit-testkit';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';

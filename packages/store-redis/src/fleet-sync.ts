@@ -1,17 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import type { TenantOverride, Tier } from '@aurum/ratelimit-core';
 import {
+  type Clock,
   type FleetEvent,
   type FleetLoadSnapshot,
   type FleetSync,
-  type Clock,
   type Logger,
   type SeenTenant,
-  type TenantOverride,
-  type Tier,
   systemClock,
   type Timers,
   unref,
-} from '@aurum/ratelimit-core';
+} from '@aurum/ratelimit-core/store';
 import type { RedisClient } from './client.js';
 import { FLEET_LOAD_LUA, LIST_SEEN_AFTER_LUA, PUBLISH_LUA, RECORD_SEEN_LUA } from './lua/fleet.js';
 import { LuaScript } from './script.js';

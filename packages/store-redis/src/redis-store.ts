@@ -1,26 +1,26 @@
 import { randomBytes } from 'node:crypto';
+import { RateLimitConfigError } from '@aurum/ratelimit-core';
 import {
-  assertValidRequest,
-  type BucketPolicy,
-  type BucketSnapshot,
-  type Clock,
   type AdmitRequest,
   type AdmitResult,
   assertValidAdmitRequest,
   assertValidLease,
+  assertValidRequest,
+  type BucketPolicy,
+  type BucketSnapshot,
+  type Clock,
   type ConsumeResult,
   emissionIntervalUs,
   gcraConsume,
   gcraSnapshot,
   type LeaseResult,
   type Logger,
-  RateLimitConfigError,
   type RateLimitStore,
   silentLogger,
   systemClock,
   systemTimers,
   type Timers,
-} from '@aurum/ratelimit-core';
+} from '@aurum/ratelimit-core/store';
 import { ConnectionWatch, type RedisClient } from './client.js';
 import { type FleetOptions, RedisFleetSync } from './fleet-sync.js';
 import { CONSUME_ACQUIRE_LUA, CONSUME_LUA, INSPECT_LUA } from './lua/consume.js';

@@ -13,7 +13,7 @@
  * logs what they got instead.
  */
 import { performance } from 'node:perf_hooks';
-import type { DecisionSource } from '@aurum/ratelimit-core';
+import type { DecisionSource } from '@aurum/ratelimit-core/store';
 import { type ClusterNodeInfo, parseClusterNodes, type RedisCluster, startRedisCluster } from '@aurum/ratelimit-testkit';
 import { Cluster, type Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -3,7 +3,8 @@
  * or an override), 100 requests of one tenant at one instant admit exactly min(burst, 100) —
  * never more, and never "everything" because a derived number broke the Lua script.
  */
-import { createRateLimitManager, MAX_RATE, MIN_RATE, RateLimitConfigError, type RateLimitManager } from '@aurum/ratelimit-core';
+import { createRateLimitManager, RateLimitConfigError, type RateLimitManager } from '@aurum/ratelimit-core';
+import { MAX_RATE, MIN_RATE } from '@aurum/ratelimit-core/store';
 import { FakeClock, type RedisServer, startRedisServer } from '@aurum/ratelimit-testkit';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';

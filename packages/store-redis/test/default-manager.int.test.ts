@@ -2,7 +2,7 @@
  * getRateLimitManager(): the process-wide manager uses Redis (through this package) when
  * AURUM_API_CACHE_REDIS_URL is set, and memory otherwise.
  */
-import { getRateLimitManager, REDIS_URL_VAR, type RateLimitManager, setRateLimitManager } from '@aurum/ratelimit-core';
+import { getRateLimitManager, type RateLimitManager, REDIS_URL_VAR, setRateLimitManager } from '@aurum/ratelimit-core';
 import { type RedisServer, startRedisServer } from '@aurum/ratelimit-testkit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RedisStore } from '../src/index.js';

@@ -3,7 +3,7 @@
  * limit is served while Redis is dead or frozen; with 'closed' it gets a 503 problem
  * (rate_limiter_unavailable), still never a 429.
  */
-import type { FailMode } from '@aurum/ratelimit-core';
+import type { FailMode } from '@aurum/ratelimit-core/store';
 import { type RedisServer, startRedisServer } from '@aurum/ratelimit-testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeAllApps, LATENCY_MARGIN_MS, type Sample, STORE_TIMEOUT_MS, startApp, stats } from './support/http-app.js';

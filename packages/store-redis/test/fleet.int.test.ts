@@ -2,7 +2,7 @@
  * Fleet-wide state through one real Redis: overrides, resets and the tenant index made on one
  * instance apply on the others (each instance = a manager on its own RedisStore and connection).
  */
-import { rateLimitHeaders } from '@aurum/ratelimit-core';
+import { rateLimitHeaders } from '@aurum/ratelimit-core/adapter';
 import { type RedisServer, startRedisServer } from '@aurum/ratelimit-testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

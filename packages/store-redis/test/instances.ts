@@ -1,5 +1,6 @@
 /** In-process "instances" (a manager on its own RedisStore and connection) for the integration tests. */
-import { createRateLimitManager, type Logger, type RateLimitManager, type RateLimitManagerOptions } from '@aurum/ratelimit-core';
+import { createRateLimitManager, type RateLimitManager, type RateLimitManagerOptions } from '@aurum/ratelimit-core';
+import type { Logger } from '@aurum/ratelimit-core/store';
 import { Cluster, Redis } from 'ioredis';
 import { type FleetOptions, LIMITER_CLIENT_OPTIONS, RedisStore, type RedisStoreOptions } from '../src/index.js';
 

@@ -4,7 +4,7 @@
  */
 import { type RedisServer, startRedisServer } from '@aurum/ratelimit-testkit';
 import type { Redis } from 'ioredis';
-import { createHttpRateLimiter } from '@aurum/ratelimit-core';
+import { createHttpRateLimiter } from '@aurum/ratelimit-core/adapter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LuaScript, RedisStore, SCRIPTS } from '../src/index.js';
 import * as consumeLua from '../src/lua/consume.js';

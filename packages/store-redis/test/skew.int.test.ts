@@ -3,7 +3,8 @@
  * 5 s behind share one Redis through RedisStores WITHOUT a store clock, so every decision runs
  * on Redis TIME, and together they admit exactly what one instance would.
  */
-import type { Clock, RateLimitDecision } from '@aurum/ratelimit-core';
+import type { RateLimitDecision } from '@aurum/ratelimit-core';
+import type { Clock } from '@aurum/ratelimit-core/store';
 import { type RedisServer, startRedisServer } from '@aurum/ratelimit-testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Instance, startInstance } from './instances.js';

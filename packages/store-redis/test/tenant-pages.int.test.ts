@@ -3,7 +3,8 @@
  * through all of it (listTenants, cursor from page to page), and RedisFleetSync.listSeenAfter
  * resumes after a cursor whose tenant has since moved or left the index.
  */
-import type { Clock, TenantPage, TenantSummary } from '@aurum/ratelimit-core';
+import type { TenantPage, TenantSummary } from '@aurum/ratelimit-core';
+import type { Clock } from '@aurum/ratelimit-core/store';
 import { type RedisServer, startRedisServer } from '@aurum/ratelimit-testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,5 @@
-import type { RateLimitOptions, RateLimitStore } from '@aurum/ratelimit-core';
+import type { RateLimitOptions } from '@aurum/ratelimit-core';
+import type { RateLimitStore } from '@aurum/ratelimit-core/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from './fake-clock.js';
 import { request, type TestResponse, waitFor } from './http-client.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '@aurum/ratelimit-core';
+import type { Clock } from '@aurum/ratelimit-core/store';
 
 /** A clock that only moves when told to. Starts at a fixed, realistic epoch time. */
 export class FakeClock implements Clock {

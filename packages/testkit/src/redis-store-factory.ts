@@ -1,4 +1,4 @@
-import type { RateLimitStore } from '@aurum/ratelimit-core';
+import type { RateLimitStore } from '@aurum/ratelimit-core/store';
 import { afterAll, beforeAll } from 'vitest';
 import type { FakeClock } from './fake-clock.js';
 import { type RedisServer, startRedisServer } from './redis-server.js';

@@ -1,4 +1,5 @@
-import { type BucketPolicy, gcraConsume, InvalidArgumentError, type RateLimitStore } from '@aurum/ratelimit-core';
+import { InvalidArgumentError } from '@aurum/ratelimit-core';
+import { type BucketPolicy, gcraConsume, type RateLimitStore } from '@aurum/ratelimit-core/store';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from './fake-clock.js';
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as core from '@aurum/ratelimit-core';
-import { ENV_VARS, HTTP_OPTION_KEYS, MANAGER_OPTION_KEYS } from '@aurum/ratelimit-core';
+import { ENV_VARS } from '@aurum/ratelimit-core';
+import { HTTP_OPTION_KEYS, MANAGER_OPTION_KEYS } from '@aurum/ratelimit-core/adapter';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 // @ts-expect-error: a plain .mjs script without types

@@ -7,15 +7,9 @@
 import { createServer, type IncomingMessage, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import {
-  type CircuitStateChange,
-  createHttpRateLimiter,
-  type DecisionEvent,
-  type HealthReport,
-  type HttpRateLimiter,
-  type RateLimitOptions,
-  type StoreFailure,
-} from '@aurum/ratelimit-core';
+import type { CircuitStateChange, DecisionEvent, HealthReport, RateLimitOptions } from '@aurum/ratelimit-core';
+import { createHttpRateLimiter, type HttpRateLimiter } from '@aurum/ratelimit-core/adapter';
+import type { StoreFailure } from '@aurum/ratelimit-core/store';
 import type { RedisOptions } from 'ioredis';
 import { createRedisStoreFromUrl, type RedisClient, type RedisStore } from '../../src/index.js';
 

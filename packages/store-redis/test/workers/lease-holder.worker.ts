@@ -2,7 +2,8 @@
  * Crash worker: takes every concurrency slot of a tenant through a manager on Redis, reports,
  * and then just sits there until the parent SIGKILLs it (no release, no clean shutdown).
  */
-import { createRateLimitManager, type StoreFailure } from '@aurum/ratelimit-core';
+import { createRateLimitManager } from '@aurum/ratelimit-core';
+import type { StoreFailure } from '@aurum/ratelimit-core/store';
 import { Redis } from 'ioredis';
 import { LIMITER_CLIENT_OPTIONS, RedisStore } from '../../src/index.js';
 import { config, guard, send } from './worker-runtime.js';
