@@ -7,7 +7,7 @@ import { createRateLimitManager, type RateLimitManagerOptions } from '../src/ind
 import { createHttpRateLimiter, type HttpOutcome, type HttpRequestInfo } from '../src/adapter.js';
 import { AimdLimit } from '../src/load/aimd.js';
 import { eventLoopDelay } from '../src/load/signals.js';
-import { FakeClock, issueKeys, LoadSharingFleet, ManualTimers, ScriptedStore, thrown } from './support.js';
+import { busyLoop, FakeClock, idleLoop, issueKeys, LoadSharingFleet, ManualTimers, ScriptedStore, thrown } from './support.js';
 
 function manual(options: RateLimitManagerOptions = {}) {
   const clock = new FakeClock();
@@ -52,22 +52,81 @@ describe('load signals and sampling', () => {
     tick();
     expect(m.load?.local).toBeCloseTo(1 - Math.exp(-0.25), 10);
     for (let i = 0; i < 30; i++) tick();
-    expect(m.load?.local).toBeGreaterThan(0.99);
+    expect(m.load?.local).toBeCloseTo(1 - Math.exp(-31 / 4), 10);
+    // Requests only read the average: the drop shows at the next tick, by one tick's weight.
+    value = 0;
+    const before = m.load?.local;
+    for (let i = 0; i < 10; i++) await m.checkRateLimit('acme');
+    expect(m.load?.local).toBe(before);
+    tick();
+    expect(m.load?.local).toBeCloseTo((1 - Math.exp(-31 / 4)) * Math.exp(-0.25), 10);
     await m.close();
   });
 
-  it('eventLoopDelay reads a fraction and stops its histogram', () => {
-    const delay = eventLoopDelay(100);
-    const v = delay();
-    expect(v).toBeGreaterThanOrEqual(0);
-    expect(v).toBeLessThanOrEqual(1);
+  it('eventLoopDelay reads the mean loop delay since its previous read against the ceiling, and stops its histogram', async () => {
+    const delay = eventLoopDelay(20);
+    // The histogram has no sample before its first 10 ms tick.
+    expect(delay()).toBe(0);
+    // A 300 ms stall between ticks. The histogram resets on each read and then needs a tick
+    // before it measures again, hence the idle stretch on both sides. Its mean is the stall
+    // diluted by the few normal ticks around it (at most ~8 in 2 × 30 ms, even on a slow
+    // machine): well over the 20 ms ceiling.
+    await idleLoop(30);
+    busyLoop(300);
+    await idleLoop(30);
+    const stalled = delay();
+    // Idle since that read: the stall is no longer counted (ticks only ~10 ms apart, ~0 after the resolution).
+    await idleLoop(100);
+    const idle = delay();
+    const readings = { stalled, idle };
+    expect(stalled, JSON.stringify(readings)).toBeGreaterThanOrEqual(1);
+    expect(idle, JSON.stringify(readings)).toBeGreaterThanOrEqual(0);
+    expect(idle, JSON.stringify(readings)).toBeLessThan(0.5);
+    // Stopped: the histogram records nothing more, however long the loop stalls.
     delay.stop();
+    await idleLoop(30);
+    busyLoop(100);
+    await idleLoop(30);
+    expect(delay()).toBe(0);
   });
 
-  it('builds the built-in signals by name', async () => {
-    const { m } = manual({ load: { signals: ['eventLoopUtilization', 'eventLoopDelay'], delayCeilingMs: 50 } });
-    expect(m.config.load.signals).toEqual(['eventLoopUtilization', 'eventLoopDelay']);
-    expect(m.load?.local).toBeGreaterThanOrEqual(0);
+  it('builds the built-in signals by name: eventLoopUtilization measures busy time', async () => {
+    // smoothingMs 1: each one-second tick takes the new reading (weight 1 − e^−1000), while a
+    // smoothed monitor does not seed the average with the built-in's zero-length first window.
+    const { m, tick } = manual({ load: { signals: ['eventLoopUtilization'], smoothingMs: 1 } });
+    expect(m.config.load.signals).toEqual(['eventLoopUtilization']);
+    expect(m.load?.local).toBe(0);
+    busyLoop(100);
+    tick();
+    const busy = m.load?.local ?? Number.NaN;
+    await idleLoop(100);
+    tick();
+    const idle = m.load?.local ?? Number.NaN;
+    expect(busy, JSON.stringify({ busy, idle })).toBeGreaterThan(0.9);
+    expect(idle, JSON.stringify({ busy, idle })).toBeLessThan(0.5);
+    await m.close();
+  });
+
+  it('builds the built-in signals by name: eventLoopDelay against delayCeilingMs', async () => {
+    const { m, tick } = manual({ load: { signals: ['eventLoopDelay'], delayCeilingMs: 20, smoothingMs: 1 } });
+    expect(m.config.load.signals).toEqual(['eventLoopDelay']);
+    expect(m.load?.local).toBe(0);
+    // A 300 ms stall against a 20 ms ceiling saturates it (see the eventLoopDelay test); the
+    // loop's busy share over the same stretch would be about 300/360, not 1.
+    await idleLoop(30);
+    busyLoop(300);
+    await idleLoop(30);
+    tick();
+    expect(m.load?.local).toBe(1);
+    await m.close();
+  });
+
+  it('combines the built-in signals by max', async () => {
+    const { m, tick } = manual({ load: { signals: ['eventLoopDelay', 'eventLoopUtilization'], delayCeilingMs: 60_000, smoothingMs: 1 } });
+    // Busy for 100 ms: utilisation ~1, delay ~0 against a one-minute ceiling; the max is the utilisation.
+    busyLoop(100);
+    tick();
+    expect(m.load?.local).toBeGreaterThan(0.9);
     await m.close();
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createRateLimitManager, loadFactor, type LoadOptions, type RateLimitManagerOptions } from '../src/index.js';
 import { LoadMonitor } from '../src/load/load-monitor.js';
 import { eventLoopUtilization } from '../src/load/signals.js';
-import { FakeClock, issueKeys, ManualTimers, thrown } from './support.js';
+import { busyLoop, FakeClock, idleLoop, issueKeys, ManualTimers, thrown } from './support.js';
 
 const thresholdArb = fc.double({ min: 0, max: 0.99, noNaN: true });
 const minFactorArb = fc.double({ min: 0.01, max: 1, noNaN: true });
@@ -65,7 +65,8 @@ describe('LoadMonitor', () => {
     const timers = new ManualTimers(clock);
     let value = 0.5;
     const signal = vi.fn(() => value);
-    const monitor = new LoadMonitor(signal, 1000, clock, undefined, 0);
+    // seed: this signal reads a current state, so its first reading counts at once.
+    const monitor = new LoadMonitor(signal, 1000, clock, undefined, 0, undefined, true);
     monitor.start(timers);
     expect(monitor.load).toBe(0.5);
     value = 0.9;
@@ -79,6 +80,24 @@ describe('LoadMonitor', () => {
     expect(signal).toHaveBeenCalledTimes(2);
     monitor.stop();
     expect(timers.pending.size).toBe(0);
+  });
+
+  it('does not start from the first reading of a window signal, even unsmoothed: it opened the window microseconds ago', () => {
+    const clock = new FakeClock();
+    const reads = [1, 0.3];
+    const monitor = new LoadMonitor(() => reads.shift() ?? 0, 1000, clock, undefined, 0);
+    expect(monitor.load).toBe(0);
+    clock.advance(1000);
+    monitor.sample();
+    expect(monitor.load).toBe(0.3);
+  });
+
+  it('a manager on event-loop utilisation, unsmoothed, does not shed anybody before its first sample', () => {
+    const m = createRateLimitManager({ env: false, load: { signals: ['eventLoopUtilization'], smoothingMs: 0, threshold: 0.5 } });
+    busyLoop(20); // whatever ran before: the manager's own first window must not count it
+    expect(m.load?.factorFor(0.5)).toBe(1);
+    expect(m.health()).toBeDefined();
+    void m.close();
   });
 
   it('clamps to [0, 1] and reads junk or a throwing signal as 0', () => {
@@ -113,29 +132,75 @@ describe('LoadMonitor', () => {
     const clock = new FakeClock();
     let value = 1;
     const monitor = new LoadMonitor(() => value, 1000, clock, undefined, 10_000);
-    expect(monitor.load).toBe(0);
+    expect(monitor.load).toBe(0); // smoothed and not seeded: the average starts from idle
     for (let s = 0; s < 2; s++) {
       clock.advance(1000);
       monitor.sample();
     }
-    expect(monitor.load).toBeCloseTo(1 - Math.exp(-0.2), 6);
+    // Two one-second samples of full load with a 10 s time constant: 1 − e^(−2/10).
+    expect(monitor.load).toBeCloseTo(1 - Math.exp(-0.2), 10);
     expect(monitor.load).toBeLessThan(0.2);
     for (let s = 0; s < 28; s++) {
       clock.advance(1000);
       monitor.sample();
     }
-    expect(monitor.load).toBeGreaterThan(0.94);
+    expect(monitor.load).toBeCloseTo(1 - Math.exp(-3), 10);
     value = 0;
     clock.advance(1000);
     monitor.sample();
-    expect(monitor.load).toBeGreaterThan(0.85);
+    // One idle second only takes e^(−1/10) of it away.
+    expect(monitor.load).toBeCloseTo((1 - Math.exp(-3)) * Math.exp(-0.1), 10);
+  });
+
+  it('weighs each sample by the time since the previous one, not by the nominal interval', () => {
+    const clock = new FakeClock();
+    let value = 1;
+    const monitor = new LoadMonitor(() => value, 1000, clock, undefined, 1000);
+    clock.advance(500); // an early sample (e.g. the interval fired late the time before)
+    monitor.sample();
+    const early = 1 - Math.exp(-0.5);
+    expect(monitor.load).toBeCloseTo(early, 10);
+    clock.advance(3000); // a late one: the timer was starved for three intervals
+    monitor.sample();
+    const late = early + (1 - Math.exp(-3)) * (1 - early);
+    expect(monitor.load).toBeCloseTo(late, 10);
+    value = 0.25;
+    monitor.sample(); // no time passed: the new reading has no weight yet
+    expect(monitor.load).toBeCloseTo(late, 10);
+    clock.advance(-5_000); // a clock that stepped back is no elapsed time either
+    monitor.sample();
+    expect(monitor.load).toBeCloseTo(late, 10);
+  });
+
+  it('closes the gap to a steady signal by e^(−Δt/τ) per sample, monotonically and from either side', () => {
+    const cases: Array<[start: number, target: number]> = [
+      [0, 0.7],
+      [1, 0.3],
+    ];
+    for (const [start, target] of cases) {
+      const clock = new FakeClock();
+      let value = start;
+      const monitor = new LoadMonitor(() => value, 1000, clock, undefined, 2000, undefined, true);
+      expect(monitor.load).toBe(start); // seeded with the first reading
+      value = target;
+      let previous = start;
+      for (let s = 0; s < 20; s++) {
+        clock.advance(1000);
+        monitor.sample();
+        const gap = Math.abs(monitor.load - target);
+        expect(gap).toBeLessThan(Math.abs(previous - target));
+        expect(Math.sign(monitor.load - target)).toBe(Math.sign(start - target)); // never overshoots
+        expect(gap).toBeCloseTo(Math.abs(start - target) * Math.exp(-(s + 1) / 2), 10);
+        previous = monitor.load;
+      }
+    }
   });
 
   it('decides on the fleet load when given one, publishing its own', () => {
     const clock = new FakeClock();
     const published: number[] = [];
     let fleet: number | undefined;
-    const monitor = new LoadMonitor(() => 0.2, 1000, clock, undefined, 0, { publish: (l) => published.push(l), read: () => fleet });
+    const monitor = new LoadMonitor(() => 0.2, 1000, clock, undefined, 0, { publish: (l) => published.push(l), read: () => fleet }, true);
     expect(monitor.load).toBe(0.2); // fleet load not known yet
     fleet = 0.9;
     monitor.sample();
@@ -144,11 +209,24 @@ describe('LoadMonitor', () => {
     expect(monitor.load).toBe(0.9);
   });
 
-  it('eventLoopUtilization returns a fraction', () => {
+  it('eventLoopUtilization reads the share of time since its previous read that the loop was busy', async () => {
     const elu = eventLoopUtilization();
-    const v = elu();
-    expect(v).toBeGreaterThanOrEqual(0);
-    expect(v).toBeLessThanOrEqual(1);
+    // Idle: the loop waits in its poll phase for the timer.
+    await idleLoop(100);
+    const idle = elu();
+    // Busy: 100 ms of synchronous work and nothing else since the previous read.
+    busyLoop(100);
+    const busy = elu();
+    // Idle again: the busy stretch is no longer in the window.
+    await idleLoop(100);
+    const idleAgain = elu();
+    const readings = { idle, busy, idleAgain };
+    // Margins for a loaded machine: being descheduled while idle still counts as idle, while busy as busy.
+    expect(busy, JSON.stringify(readings)).toBeGreaterThan(0.9);
+    expect(busy, JSON.stringify(readings)).toBeLessThanOrEqual(1);
+    expect(idle, JSON.stringify(readings)).toBeLessThan(0.5);
+    expect(idle, JSON.stringify(readings)).toBeGreaterThanOrEqual(0);
+    expect(idleAgain, JSON.stringify(readings)).toBeLessThan(0.5);
   });
 });
 

@@ -1,17 +1,14 @@
-import { performance } from 'node:perf_hooks';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, MemoryStore, RateLimitConfigError, type StoreFailure, StoreTimeoutError, StoreUnavailableError } from '../src/index.js';
 import { type BucketPolicy, CircuitBreaker, ResilientStore, type ResilientStoreOptions } from '../src/store.js';
-import { FakeClock, issueKeys, recordingLogger, rejected, ScriptedStore, thrown } from './support.js';
+import { FakeClock, issueKeys, ManualTimers, recordingLogger, rejected, ScriptedStore, thrown } from './support.js';
 
 const FREE: BucketPolicy = { rate: 5, burst: 10 };
 const TIMEOUT = 20;
-/** Timer granularity and a loaded CI machine; still far below any "stall". */
-const MARGIN = 100;
 
-function setup(options: Partial<ResilientStoreOptions> = {}) {
-  const clock = new FakeClock();
+function setup(options: Partial<ResilientStoreOptions> & { clock?: FakeClock } = {}) {
+  const clock = options.clock ?? new FakeClock();
   const primary = new ScriptedStore(clock);
   const fallback = new MemoryStore({ clock, sweepIntervalMs: 0 });
   const failures: StoreFailure[] = [];
@@ -29,10 +26,61 @@ function setup(options: Partial<ResilientStoreOptions> = {}) {
   return { clock, primary, fallback, store, failures, log };
 }
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const start = performance.now();
-  const value = await fn();
-  return { value, ms: performance.now() - start };
+/** Lets the event loop run twice round (withTimeout rejects one setImmediate after its timer). */
+const turns = async () => {
+  for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+/**
+ * A setup on manual timers, and a probe that a call settles exactly when `ms` of (fake) time
+ * has passed: still pending at `ms` − 1 after every due timer ran, settled at `ms`. Unlike a
+ * wall-clock bound this cannot flake on a loaded machine, and a timeout that is not armed, is
+ * armed too long, or is not honoured fails it.
+ */
+function manualSetup(options: Omit<Partial<ResilientStoreOptions>, 'clock' | 'timers'> = {}) {
+  const clock = new FakeClock();
+  const timers = new ManualTimers(clock);
+  const s = setup({ ...options, clock, timers });
+  async function settlesAfter<T>(call: () => Promise<T>, ms: number, label = 'the call'): Promise<T> {
+    let settled = false;
+    const promise = call();
+    promise.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
+    await turns();
+    expect(settled, `${label} settled before any time passed`).toBe(false);
+    clock.advance(ms - 1);
+    timers.run();
+    await turns();
+    expect(settled, `${label} settled before ${ms} ms`).toBe(false);
+    clock.advance(1);
+    timers.run();
+    await turns();
+    expect(settled, `${label} still pending after ${ms} ms`).toBe(true);
+    return promise;
+  }
+  /** `call` settles with no time passing and no timer firing. */
+  async function settlesAtOnce<T>(call: () => Promise<T>): Promise<T> {
+    let settled = false;
+    const promise = call();
+    promise.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
+    await turns();
+    expect(settled, 'waited for a timer').toBe(true);
+    return promise;
+  }
+  return { ...s, clock, timers, settlesAfter, settlesAtOnce };
 }
 
 describe('ResilientStore with a healthy primary', () => {
@@ -259,30 +307,27 @@ describe('ResilientStore when a connection drops and comes back', () => {
 
 describe('ResilientStore with a primary that hangs forever', () => {
   it('never holds a call longer than timeoutMs and answers from the fallback', async () => {
-    const { store, primary, failures } = setup();
+    const { store, primary, failures, settlesAfter } = manualSetup();
     primary.mode = 'hang';
-    const { value, ms } = await timed(() => store.consume('{t}:b', FREE, 1));
+    const value = await settlesAfter(() => store.consume('{t}:b', FREE, 1), TIMEOUT);
     expect(value).toMatchObject({ allowed: true, source: 'fallback' });
-    expect(ms).toBeGreaterThanOrEqual(TIMEOUT - 2);
-    expect(ms).toBeLessThan(TIMEOUT + MARGIN);
     expect(failures[0]?.timedOut).toBe(true);
     expect(failures[0]?.error).toBeInstanceOf(StoreTimeoutError);
     expect(failures[0]?.error).toMatchObject({ timeoutMs: TIMEOUT });
   });
 
   it('counts timeouts toward the breaker; once open, calls no longer wait at all', async () => {
-    const { store, primary } = setup();
+    const { store, primary, settlesAfter, settlesAtOnce } = manualSetup();
     primary.mode = 'hang';
-    for (let i = 0; i < 3; i++) await store.consume('{t}:b', FREE, 1);
+    for (let i = 0; i < 3; i++) await settlesAfter(() => store.consume('{t}:b', FREE, 1), TIMEOUT);
     expect(store.breaker.state).toBe('open');
-    const { value, ms } = await timed(() => store.consume('{t}:b', FREE, 1));
+    const value = await settlesAtOnce(() => store.consume('{t}:b', FREE, 1));
     expect(value.source).toBe('fallback');
-    expect(ms).toBeLessThan(TIMEOUT);
     expect(primary.calls.consume).toBe(3);
   });
 
   it('bounds every other operation by the timeout too', async () => {
-    const { store, primary } = setup();
+    const { store, primary, settlesAfter } = manualSetup();
     primary.mode = 'hang';
     const ops: Array<[string, () => Promise<unknown>]> = [
       ['acquire', () => store.acquire('{t}:c', 5, 60_000)],
@@ -292,10 +337,7 @@ describe('ResilientStore with a primary that hangs forever', () => {
       ['reset', () => store.reset('{t}:b').catch((e: unknown) => e)],
       ['ping', () => store.ping().catch((e: unknown) => e)],
     ];
-    for (const [name, op] of ops) {
-      const { ms } = await timed(op);
-      expect(ms, name).toBeLessThan(TIMEOUT + MARGIN);
-    }
+    for (const [name, op] of ops) await settlesAfter(op, TIMEOUT, name);
   });
 
   it('ping rejects with StoreTimeoutError', async () => {
@@ -598,12 +640,10 @@ describe('ResilientStore during a cold start', () => {
   });
 
   it('falls back, uncounted, when the first connection takes longer than the store timeout', async () => {
-    const { store, primary, failures } = setup({ timeoutMs: 30 });
+    const { store, primary, failures, settlesAfter } = manualSetup({ timeoutMs: 30 });
     primary.coldStart();
-    const { value, ms } = await timed(() => store.consume('{t}:b', FREE, 1));
+    const value = await settlesAfter(() => store.consume('{t}:b', FREE, 1), 30);
     expect(value.source).toBe('fallback');
-    expect(ms).toBeGreaterThanOrEqual(25);
-    expect(ms).toBeLessThan(30 + MARGIN);
     expect(primary.calls.consume).toBeUndefined();
     expect(store.breaker.totalFailures).toBe(0);
     expect(failures).toHaveLength(0);

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Clock, RateLimitStore, TenantOverride, Tier, Timers } from '../src/index.js';
 import type {
   AdmitRequest,
@@ -292,4 +293,20 @@ export async function rejected(promise: Promise<unknown>): Promise<unknown> {
 export function issueKeys(error: unknown): string[] {
   if (!(error instanceof RateLimitConfigError)) throw new Error(`expected a RateLimitConfigError, got ${String(error)}`);
   return error.issues.map((i) => i.key);
+}
+
+/**
+ * Keeps this thread's event loop busy for `ms` of wall-clock time (a synchronous spin: no I/O,
+ * no timers run meanwhile). Known event-loop work for the built-in load signals to measure.
+ */
+export function busyLoop(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // spin
+  }
+}
+
+/** Leaves the event loop idle (waiting in its poll phase) for at least `ms`. */
+export function idleLoop(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -2,22 +2,10 @@
  * Start-up: an app whose Redis is down at boot still starts and limits from memory; an app whose
  * Redis is healthy but still connecting must not hold the cold start against Redis.
  */
+import { systemTimers, type Timers } from '@aurum/ratelimit-core/store';
 import { freePort, type RedisServer, startRedisServer } from '@aurum/ratelimit-testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  closeAllApps,
-  driveUntil,
-  LATENCY_MARGIN_MS,
-  MINIMUM_CALLS,
-  runLoad,
-  type Sample,
-  STORE_TIMEOUT_MS,
-  startApp,
-  stats,
-  type TestApp,
-} from './support/http-app.js';
-
-const LATENCY_BOUND_MS = STORE_TIMEOUT_MS + LATENCY_MARGIN_MS;
+import { closeAllApps, driveUntil, expectBoundedLatency, MINIMUM_CALLS, runLoad, type Sample, startApp, type TestApp } from './support/http-app.js';
 
 let redis: RedisServer | undefined;
 
@@ -65,7 +53,7 @@ describe('Redis down at boot', () => {
     expect(admitted).toBeGreaterThanOrEqual(10);
     expect(admitted).toBeLessThanOrEqual(12);
     expect(new Set(app.decisions.filter((d) => d.tenantId === 'boot-hog').map((d) => d.source))).toEqual(new Set(['fallback']));
-    expect(stats([...served, ...hog]).max).toBeLessThanOrEqual(LATENCY_BOUND_MS);
+    expectBoundedLatency([...served, ...hog]);
   }, 15_000);
 });
 
@@ -92,17 +80,33 @@ describe('cold start against a healthy Redis', () => {
     // The TCP connection is accepted by the kernel but Redis does not answer the ready check:
     // the client stays in its start-up phase for as long as the server is frozen.
     redis.pause();
-    const app = await startApp({ redisUrl: redis.url, waitForRedis: false, limiter: COLD_START });
+    // The limiter's timers, to count how often a request armed the store timeout: a wait for
+    // the first connection arms one (no store call is made while the client is starting).
+    const armed: number[] = [];
+    const timers: Timers = {
+      ...systemTimers,
+      setTimeout: (fn, ms) => {
+        armed.push(ms);
+        return systemTimers.setTimeout(fn, ms);
+      },
+    };
+    const app = await startApp({ redisUrl: redis.url, waitForRedis: false, limiter: { ...COLD_START, timers } });
     await vi.waitFor(() => expect(app.client.status).toBe('connect'), { timeout: 2_000, interval: 10 });
     expect(app.store.isStarting()).toBe(true);
 
     // Well under the 2 s ready-check timeout of the client. The first requests wait (up to the
     // store timeout) for the connection; once that wait has timed out, the rest do not wait again.
+    const waitsBefore = armed.filter((ms) => ms === COLD_START.storeTimeoutMs).length;
     const during = await runLoad(app, { clients: 2, durationMs: 800, maxRequests: 400, tenant: (i) => `ent-frozen-${i}`, gapMs: 5 });
+    const waits = armed.filter((ms) => ms === COLD_START.storeTimeoutMs).length - waitsBefore;
+    // One wait per client at most (the two first requests overlap), and most requests far
+    // quicker than the store timeout (a stall of this busy process may slow a few).
+    expect(waits).toBeGreaterThanOrEqual(1);
+    expect(waits).toBeLessThanOrEqual(2);
     expect(during.length).toBeGreaterThan(20);
     expect(during.map((s) => s.status)).toEqual(during.map(() => 200));
-    expect(stats(during).max).toBeLessThanOrEqual(COLD_START.storeTimeoutMs + LATENCY_MARGIN_MS);
-    expect(during.filter((s) => s.ms >= COLD_START.storeTimeoutMs / 2).length).toBeLessThanOrEqual(2);
+    const latency = expectBoundedLatency(during, { waits }, COLD_START.storeTimeoutMs);
+    expect(latency.p90, JSON.stringify(latency)).toBeLessThan(COLD_START.storeTimeoutMs);
     expect(new Set(app.decisions.map((d) => d.source))).toEqual(new Set(['fallback']));
     expect(await app.limiter.manager.health()).toMatchObject({ circuitBreaker: 'closed', cacheFailures: 0 });
 
