@@ -32,11 +32,12 @@ export class LoadMonitor {
     seed = false,
   ) {
     // The first read opens the signal's window (event-loop utilisation measures from it). Its
-    // value starts the average only when it means something: unsmoothed, or `seed` (signals
-    // that read a current state, like a pool's saturation, rather than a window since last read).
+    // value starts the average only for `seed` signals (that read a current state, like a
+    // pool's saturation): a window read microseconds after it opened says nothing — event-loop
+    // utilisation reads 1 there — and, unsmoothed, would shed every tenant until the next sample.
     this.sampledAt = clock.now();
     const first = this.read();
-    if (smoothingMs === 0 || seed) this.local = first;
+    if (seed) this.local = first;
   }
 
   /** The load decisions use: the fleet's when fleet load is on and known, else this process's. */
