@@ -8,47 +8,17 @@ import { type ResolvedHttpConfig, resolveHttpConfig } from '../config/resolve-ht
 import { InvalidTenantError, isAurumError, RateLimitConfigError } from '../errors.js';
 import type { LoadControl } from '../load/load-control.js';
 import { LogThrottle } from '../observe/log-throttle.js';
-import type { RateLimitDecision } from '../manager/decision.js';
 import { RateLimitManager } from '../manager/manager.js';
 import type { Subject } from '../manager/subject.js';
 import { clientAddress } from '../tenant/client-address.js';
-import { type HeaderBag, tenantFromHeaders } from '../tenant/identify.js';
+import { tenantFromHeaders } from '../tenant/identify.js';
 import { ipGroup } from '../tenant/ip.js';
-import type { LookupFailure } from '../tenant/tier-resolver.js';
-import { TIMED_OUT, within } from '../util/deadline.js';
 import { concurrencyHeaders, rateLimitHeaders } from './headers.js';
 import { type HttpResponse, type ProblemKind, problemResponse, requestInstance } from './problem.js';
+import type { HttpOutcome, HttpRequestInfo } from './request-info.js';
+import { UserHooks } from './user-hooks.js';
 
-/** What an adapter knows about a request. */
-export interface HttpRequestInfo<Req> {
-  readonly method: string;
-  /** Path and query as received (`req.originalUrl`, `req.url`). */
-  readonly url: string;
-  /** Route pattern when the framework knows it (`/users/:id`). */
-  readonly route?: string;
-  /** Lower-case header names. */
-  readonly headers: HeaderBag;
-  /** Socket peer address. */
-  readonly ip?: string;
-  /** The framework's own request, handed to `resolveTenant`, `skip` and `cost`. */
-  readonly raw: Req;
-  /** Cost from the framework's route configuration (`@RateLimit({ cost })`, Fastify route `config`); beats the `cost` option and route rules. */
-  readonly cost?: number;
-  /** Separate bucket from the framework's route configuration; beats route rules. */
-  readonly bucket?: string;
-}
-
-/** What the adapter must do next. */
-export type HttpOutcome =
-  | {
-      readonly action: 'continue';
-      /** Set these on the response before the handler runs. */
-      readonly headers: Record<string, string>;
-      readonly decision?: RateLimitDecision;
-      /** Call once when the response finishes or the client aborts; idempotent. */
-      readonly release?: () => Promise<void>;
-    }
-  | ({ readonly action: 'respond' } & HttpResponse);
+export type { HttpOutcome, HttpRequestInfo } from './request-info.js';
 
 const CONTINUE: HttpOutcome = Object.freeze({ action: 'continue', headers: {} });
 
@@ -66,6 +36,7 @@ export class HttpRateLimiter<Req = unknown> {
   /** The manager's load control when requests in flight must be counted (inFlight signal, adaptive concurrency). */
   private readonly tracker: LoadControl | undefined;
   private readonly logs: LogThrottle;
+  private readonly hooks: UserHooks<Req>;
 
   constructor(options: RateLimitOptions<Req> = {}) {
     const { manager, ...rest } = options;
@@ -91,6 +62,7 @@ export class HttpRateLimiter<Req = unknown> {
     this.ownsManager = manager === undefined;
     this.tracker = this.manager.load?.tracksRequests ? this.manager.load : undefined;
     this.logs = new LogThrottle(this.manager.config.logger, this.manager.config.clock);
+    this.hooks = new UserHooks(this.config, this.manager, this.logs);
     this.admin = this.config.admin ? new AdminHandler(this.manager, { ...this.config.admin, logger: this.manager.config.logger }) : undefined;
   }
 
@@ -107,10 +79,10 @@ export class HttpRateLimiter<Req = unknown> {
   async handle(req: HttpRequestInfo<Req>): Promise<HttpOutcome> {
     const { config, manager } = this;
     try {
-      if (config.skip && (await this.skips(req))) return CONTINUE;
+      if (config.skip && (await this.hooks.skips(req))) return CONTINUE;
       const subject = await this.identify(req);
       if (!('key' in subject)) return subject;
-      const cost = req.cost ?? this.costOf(req);
+      const cost = req.cost ?? this.hooks.costOf(req);
       const options = {
         method: req.method,
         ...(req.route !== undefined && { route: req.route }),
@@ -191,56 +163,6 @@ export class HttpRateLimiter<Req = unknown> {
     }
   }
 
-  /**
-   * The `resolveTenant` hook's answer, under the lookup deadline. A hook that throws or does not
-   * answer in time counts as "no tenant": the anonymous policy still limits the request, and a
-   * stuck authentication backend cannot hang every request.
-   */
-  private async resolveTenant(req: HttpRequestInfo<Req>): Promise<string | undefined | null> {
-    const { manager } = this;
-    let failure: LookupFailure | undefined;
-    try {
-      const answer = this.config.resolveTenant?.(req.raw);
-      // A synchronous hook needs no timer.
-      if (!isThenable(answer)) return answer;
-      const id = await within(Promise.resolve(answer), manager.config.lookupTimeoutMs, manager.config.timers);
-      if (id !== TIMED_OUT) return id;
-      failure = { lookup: 'resolveTenant', reason: 'timeout' };
-    } catch (error) {
-      failure = { lookup: 'resolveTenant', reason: 'error', error };
-    }
-    const why = failure.reason === 'timeout' ? `did not answer within ${manager.config.lookupTimeoutMs} ms` : 'threw';
-    this.logs.log('warn', `resolveTenant:${failure.reason}`, { err: failure.error, url: req.url }, `resolveTenant ${why}; treating the request as anonymous`);
-    manager.lookupFailed(failure);
-    return undefined;
-  }
-
-  /** The `skip` hook's answer; a hook that throws skips nothing (the request is limited) and is logged. */
-  private async skips(req: HttpRequestInfo<Req>): Promise<boolean> {
-    try {
-      return (await this.config.skip?.(req.raw)) === true;
-    } catch (err) {
-      this.logs.log('error', 'skip', { err, url: req.url }, 'the skip option threw; limiting the request');
-      return false;
-    }
-  }
-
-  /** The `cost` hook's answer; a hook that throws or answers a bad cost is logged and the route's cost applies. */
-  private costOf(req: HttpRequestInfo<Req>): number | undefined {
-    const hook = this.config.cost;
-    if (hook === undefined) return undefined;
-    let cost: unknown;
-    try {
-      cost = hook(req.raw);
-    } catch (err) {
-      this.logs.log('error', 'cost', { err, url: req.url }, 'the cost option threw; using the route cost');
-      return undefined;
-    }
-    if (cost === undefined || (Number.isSafeInteger(cost) && (cost as number) >= 1)) return cost as number | undefined;
-    this.logs.log('error', 'cost', { cost, url: req.url }, `the cost option returned ${String(cost)}, not a whole number >= 1; using the route cost`);
-    return undefined;
-  }
-
   /** Closes the manager when this limiter created it. */
   async close(): Promise<void> {
     if (this.ownsManager) await this.manager.close();
@@ -249,7 +171,7 @@ export class HttpRateLimiter<Req = unknown> {
   private async identify(req: HttpRequestInfo<Req>): Promise<Subject | HttpOutcome> {
     const { config, manager } = this;
     if (config.resolveTenant) {
-      const id = await this.resolveTenant(req);
+      const id = await this.hooks.resolveTenant(req);
       if (id !== undefined && id !== null) return manager.tenant(id);
     }
     const fromHeader = tenantFromHeaders(req.headers, config.tenantHeaders);
@@ -318,8 +240,4 @@ function attempt<T>(build: () => T): T | RateLimitConfigError {
 /** Builds an {@link HttpRateLimiter}; adapters call this with their options. */
 export function createHttpRateLimiter<Req = unknown>(options: RateLimitOptions<Req> = {}): HttpRateLimiter<Req> {
   return new HttpRateLimiter<Req>(options);
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
