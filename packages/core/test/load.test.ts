@@ -210,18 +210,24 @@ describe('LoadMonitor', () => {
   });
 
   it('eventLoopUtilization reads the share of time since its previous read that the loop was busy', async () => {
-    const elu = eventLoopUtilization();
-    // Idle: the loop waits in its poll phase for the timer.
-    await idleLoop(100);
-    const idle = elu();
-    // Busy: 100 ms of synchronous work and nothing else since the previous read.
-    busyLoop(100);
-    const busy = elu();
-    // Idle again: the busy stretch is no longer in the window.
-    await idleLoop(100);
-    const idleAgain = elu();
-    const readings = { idle, busy, idleAgain };
-    // Margins for a loaded machine: being descheduled while idle still counts as idle, while busy as busy.
+    // Up to three tries: a loaded CI box (other test files on both cores, the test runner's own
+    // messages) can make one idle stretch look busy. A broken signal fails every try the same way.
+    let readings = { idle: 1, busy: 0, idleAgain: 1 };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const elu = eventLoopUtilization();
+      // Idle: the loop waits in its poll phase for the timer.
+      await idleLoop(100);
+      const idle = elu();
+      // Busy: 100 ms of synchronous work and nothing else since the previous read.
+      busyLoop(100);
+      const busy = elu();
+      // Idle again: the busy stretch is no longer in the window.
+      await idleLoop(100);
+      const idleAgain = elu();
+      readings = { idle, busy, idleAgain };
+      if (busy > 0.9 && idle < 0.5 && idleAgain < 0.5) break;
+    }
+    const { idle, busy, idleAgain } = readings;
     expect(busy, JSON.stringify(readings)).toBeGreaterThan(0.9);
     expect(busy, JSON.stringify(readings)).toBeLessThanOrEqual(1);
     expect(idle, JSON.stringify(readings)).toBeLessThan(0.5);

@@ -91,41 +91,104 @@ const toMs = (us: number): number => Math.ceil(us / 1000);
  * @throws InvalidArgumentError when the policy or cost is outside the domain (see {@link assertValidRequest})
  */
 export function gcraConsume(tatUs: number | undefined, nowUs: number, policy: BucketPolicy, cost: number): { tatUs: number; result: ConsumeResult } {
-  // Checked here too, not only by stores: outside the domain the arithmetic does not fail, it
-  // silently answers with NaN or admits free requests (cost 0).
-  assertValidRequest(policy, cost);
-  const interval = emissionIntervalUs(policy.rate);
-  const tolerance = interval * policy.burst;
+  const result = gcraStep(tatUs, nowUs, policy, cost);
+  return { tatUs: lastStep.tatUs, result };
+}
+
+/** Where {@link gcraStep} leaves the TAT to store, read right after the call (saves an allocation per decision). */
+export const lastStep = { tatUs: 0 };
+
+const MAX_WINDOW_US = MAX_WINDOW_MS * 1000;
+
+/**
+ * {@link gcraConsume} for hot paths: the same decision and checks, returning only the result
+ * and leaving the TAT to store in {@link lastStep} (one object per decision instead of two).
+ */
+export function gcraStep(tatUs: number | undefined, nowUs: number, policy: BucketPolicy, cost: number, out?: ScratchResult): ConsumeResult {
+  const { rate, burst } = policy;
+  // Checked here, not only by stores: outside the domain the arithmetic does not fail, it
+  // silently answers with NaN or admits free requests (cost 0). The full check runs (and
+  // throws with its message) only when a cheap one fails.
+  const interval = Math.ceil(1e6 / rate);
+  if (
+    !(
+      typeof rate === 'number' &&
+      rate >= MIN_RATE &&
+      rate <= MAX_RATE &&
+      Number.isSafeInteger(burst) &&
+      burst >= 1 &&
+      interval * burst <= MAX_WINDOW_US &&
+      Number.isSafeInteger(cost) &&
+      cost >= 1
+    )
+  )
+    assertValidRequest(policy, cost);
+  const tolerance = interval * burst;
   const tat = tatUs !== undefined && tatUs > nowUs ? tatUs : nowUs;
   const newTat = tat + cost * interval;
   const backlog = newTat - nowUs;
   if (backlog <= tolerance) {
-    return {
-      tatUs: newTat,
-      result: {
-        allowed: true,
-        limit: policy.burst,
-        remaining: Math.floor((tolerance - backlog) / interval),
-        retryAfterMs: 0,
-        resetAfterMs: toMs(backlog),
-      },
-    };
+    lastStep.tatUs = newTat;
+    const remaining = Math.floor((tolerance - backlog) / interval);
+    if (out !== undefined) return fill(out, true, burst, remaining, 0, toMs(backlog), undefined);
+    return { allowed: true, limit: burst, remaining, retryAfterMs: 0, resetAfterMs: toMs(backlog) };
   }
+  lastStep.tatUs = tat;
   const used = tat - nowUs;
-  const tooBig = cost > policy.burst;
+  const tooBig = cost > burst;
+  if (out !== undefined)
+    return fill(
+      out,
+      false,
+      burst,
+      Math.max(0, Math.floor((tolerance - used) / interval)),
+      tooBig ? toMs(used) : toMs(backlog - tolerance),
+      toMs(used),
+      tooBig ? 'cost_exceeds_burst' : undefined,
+    );
   return {
-    tatUs: tat,
-    result: {
-      allowed: false,
-      limit: policy.burst,
-      // A policy that shrank since the state was written can leave `used` above the tolerance.
-      remaining: Math.max(0, Math.floor((tolerance - used) / interval)),
-      // When the cost can never fit, the best a client can do is wait for a full bucket.
-      retryAfterMs: tooBig ? toMs(used) : toMs(backlog - tolerance),
-      resetAfterMs: toMs(used),
-      ...(tooBig ? { reason: 'cost_exceeds_burst' as const } : {}),
-    },
+    allowed: false,
+    limit: burst,
+    // A policy that shrank since the state was written can leave `used` above the tolerance.
+    remaining: Math.max(0, Math.floor((tolerance - used) / interval)),
+    // When the cost can never fit, the best a client can do is wait for a full bucket.
+    retryAfterMs: tooBig ? toMs(used) : toMs(backlog - tolerance),
+    resetAfterMs: toMs(used),
+    ...(tooBig ? { reason: 'cost_exceeds_burst' as const } : {}),
   };
+}
+
+/** A {@link ConsumeResult} a hot path fills again on every call instead of allocating one (`reason` always present). */
+export interface ScratchResult {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  retryAfterMs: number;
+  resetAfterMs: number;
+  reason: DenyReason | undefined;
+}
+
+/** A fresh {@link ScratchResult}. */
+export function scratchResult(): ScratchResult {
+  return { allowed: false, limit: 0, remaining: 0, retryAfterMs: 0, resetAfterMs: 0, reason: undefined };
+}
+
+function fill(
+  out: ScratchResult,
+  allowed: boolean,
+  limit: number,
+  remaining: number,
+  retryAfterMs: number,
+  resetAfterMs: number,
+  reason: DenyReason | undefined,
+): ConsumeResult {
+  out.allowed = allowed;
+  out.limit = limit;
+  out.remaining = remaining;
+  out.retryAfterMs = retryAfterMs;
+  out.resetAfterMs = resetAfterMs;
+  out.reason = reason;
+  return out as ConsumeResult;
 }
 
 /** A bucket's state without changing it. */

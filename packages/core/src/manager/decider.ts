@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { LoadControl } from '../load/load-control.js';
 import { type Logger, silentLogger } from '../observe/logger.js';
 import { type RateLimitObserver, safely } from '../observe/observer.js';
-import type { PathCache } from '../routing/path-cache.js';
+import type { PathCache, PathInfo } from '../routing/path-cache.js';
 import { BUCKET_NAME } from '../routing/route-rules.js';
 import type { FleetSync } from '../store/fleet.js';
 import type { DecisionSource, LeaseResult, RateLimitStore } from '../store/types.js';
@@ -14,7 +14,7 @@ import { quotaForTier, scaledPolicy } from './policy.js';
 import type { CheckOptions } from './reports.js';
 import type { Slots } from './slots.js';
 import type { Subject } from './subject.js';
-import { contextKey, type TenantContext } from './tenant-context.js';
+import { contextKey, type TenantContext, leaseKeyOf } from './tenant-context.js';
 
 /** What deciding needs from the manager. */
 export interface DeciderDeps {
@@ -27,12 +27,18 @@ export interface DeciderDeps {
   readonly slots: Slots;
 }
 
-const NO_SLOT: Admission['slot'] = undefined;
+/** A decision, or a decision and its slot (`admit`): what {@link Decider.decide} answers. */
+export type Outcome = RateLimitDecision | Admission;
+
+type StoreAnswer = ConsumeResult & { source?: DecisionSource };
 
 /**
  * One decision once the tenant's context and tier are known: route rule, cost and bucket, the
- * policy under the load factor, one store call (none when the store answers synchronously, one
- * for decision and slot together when it can), metadata, observers and the slot.
+ * policy under the load factor, the store call, metadata, observers and the slot.
+ *
+ * Synchronous whenever the store can answer without I/O (the memory store; the resilient
+ * wrapper's blocked cache and fallback): then no promise exists at all. Otherwise one store call
+ * — with `admit`, decision and slot in one round trip when the store can.
  */
 export class Decider {
   /** Whether `now` may be handed to the store: only when it decides on this manager's clock. */
@@ -43,13 +49,27 @@ export class Decider {
     this.sharesClock = deps.store.clock === deps.config.clock;
   }
 
-  async decide(ctx: TenantContext, tier: Tier, now: number, path: string, options: CheckOptions, wantSlot: boolean): Promise<Admission> {
-    const { config, store, load, observer, paths, slots } = this.deps;
+  /**
+   * The decision (`wantSlot` false) or the admission (true). `syncOnly` answers `undefined`
+   * instead of calling the store asynchronously, before anything changed in the store.
+   */
+  decide(
+    ctx: TenantContext,
+    tier: Tier,
+    now: number,
+    path: string,
+    options: CheckOptions,
+    wantSlot: boolean,
+    syncOnly: boolean,
+  ): Outcome | Promise<Outcome> | undefined {
+    const { config, store, load, observer, paths } = this.deps;
     const info = paths.get(path);
     const rule = info.rule(options.method);
     const route = options.route ?? rule?.label ?? info.label;
-    if (rule?.rule.skip) return { decision: skippedDecision(ctx.subject, tier, info.normalized, route), slot: NO_SLOT };
-
+    if (rule?.rule.skip) {
+      const skipped = skippedDecision(ctx.subject, tier, info.normalized, route);
+      return wantSlot ? { decision: skipped, slot: undefined } : skipped;
+    }
     const cost = options.cost ?? rule?.rule.cost ?? 1;
     if (!(Number.isSafeInteger(cost) && cost >= 1)) throw new InvalidArgumentError(`cost must be a whole number >= 1, got ${String(cost)}`);
     const bucket = options.bucket ?? rule?.rule.bucket ?? 'default';
@@ -60,38 +80,82 @@ export class Decider {
     const ruleQuota = rule?.rule.bucket === bucket && rule.rule.quota ? quotaForTier(rule.rule.quota, tier) : undefined;
     const factor = load ? load.factorFor(quota.priorityBoost) : 1;
     const policy: BucketPolicy = ruleQuota === undefined && factor === 1 ? ctx.policy : scaledPolicy(ruleQuota ?? quota, factor);
-
+    const shadow = config.shadow || rule?.rule.shadow === true;
     // Timed only when someone listens, and only one decision in eight: two clock reads are a
     // real share of a memory decision, and a sample is as good for a latency histogram.
-    const timed = observer?.onDecision !== undefined && (++this.decisions & 7) === 0;
-    const started = timed ? performance.now() : 0;
-    const key = contextKey(ctx, bucket);
-    const shadow = config.shadow || rule?.rule.shadow === true;
-    // A store that can answer without I/O (memory; a cached denial or the fallback) needs no promise.
-    let result: (ConsumeResult & { source?: DecisionSource }) | undefined = store.consumeSync?.(key, policy, cost, this.sharesClock ? now : undefined);
-    let lease: LeaseResult | undefined;
-    let slotLimit = 0;
-    if (result === undefined) {
-      // With a slot wanted and a store that takes both at once: one round trip, not two.
-      slotLimit = wantSlot && store.consumeAndAcquire ? slots.limitOf(ctx).limit : 0;
-      if (slotLimit > 0) {
-        const admitted = await (store.consumeAndAcquire as NonNullable<RateLimitStore['consumeAndAcquire']>).call(store, {
-          key,
-          policy,
-          cost,
-          leaseKey: ctx.leaseKey,
-          limit: slotLimit,
-          leaseMs: config.concurrencyLeaseMs,
-          leaseAlways: shadow,
-        });
-        result = admitted.decision;
-        lease = admitted.lease;
-      } else result = await store.consume(key, policy, cost);
+    const started = observer?.onDecision !== undefined && (++this.decisions & 7) === 0 ? performance.now() : -1;
+    const main = bucket === 'default';
+    const key = main ? ctx.defaultKey : contextKey(ctx, bucket);
+    const answer = store.consumeSync?.(key, policy, cost, this.sharesClock ? now : undefined, main ? ctx : undefined);
+    if (answer !== undefined) {
+      const decision = this.finish(ctx, tier, now, info, route, bucket, cost, policy, factor, shadow, answer, started);
+      if (!wantSlot) return decision;
+      if (!decision.allowed) return { decision, slot: undefined };
+      const slot = this.deps.slots.takeSync(ctx, tier);
+      if (slot !== undefined) return { decision, slot };
+      return this.deps.slots.take(ctx, tier).then((taken) => ({ decision, slot: taken }));
     }
-    const exceeded = !result.allowed;
+    if (syncOnly) return undefined;
+    return this.remote(ctx, tier, now, info, route, bucket, cost, policy, factor, shadow, key, started, wantSlot);
+  }
+
+  /** The decision through an asynchronous store call: with a slot wanted and a store that can, both in one round trip. */
+  private async remote(
+    ctx: TenantContext,
+    tier: Tier,
+    now: number,
+    info: PathInfo,
+    route: string,
+    bucket: string,
+    cost: number,
+    policy: BucketPolicy,
+    factor: number,
+    shadow: boolean,
+    key: string,
+    started: number,
+    wantSlot: boolean,
+  ): Promise<Outcome> {
+    const { store, config, slots } = this.deps;
+    const slotLimit = wantSlot && store.consumeAndAcquire ? slots.limitOf(ctx).limit : 0;
+    let answer: StoreAnswer;
+    let lease: LeaseResult | undefined;
+    if (slotLimit > 0) {
+      const admitted = await (store.consumeAndAcquire as NonNullable<RateLimitStore['consumeAndAcquire']>).call(store, {
+        key,
+        policy,
+        cost,
+        leaseKey: leaseKeyOf(ctx),
+        limit: slotLimit,
+        leaseMs: config.concurrencyLeaseMs,
+        leaseAlways: shadow,
+      });
+      answer = admitted.decision;
+      lease = admitted.lease;
+    } else answer = await store.consume(key, policy, cost);
+    const decision = this.finish(ctx, tier, now, info, route, bucket, cost, policy, factor, shadow, answer, started);
+    if (!wantSlot) return decision;
+    if (!decision.allowed) return { decision, slot: undefined };
+    return { decision, slot: lease !== undefined ? slots.from(ctx, tier, factor, slotLimit, lease) : await slots.take(ctx, tier) };
+  }
+
+  /** The decision and its metadata from the store's answer; notes it and tells observers. */
+  private finish(
+    ctx: TenantContext,
+    tier: Tier,
+    now: number,
+    info: PathInfo,
+    route: string,
+    bucket: string,
+    cost: number,
+    policy: BucketPolicy,
+    factor: number,
+    shadow: boolean,
+    answer: StoreAnswer,
+    started: number,
+  ): RateLimitDecision {
+    const { config, observer } = this.deps;
+    const exceeded = !answer.allowed;
     const allowed = !exceeded || shadow;
-    // Reached while quotas are cut for load: that is load shedding (503 by default).
-    const reason = exceeded ? (result.reason ?? (factor < 1 ? 'load_shed' : 'rate_limited')) : undefined;
     const subject = ctx.subject;
     const metadata: RateLimitMetadata = {
       allowed,
@@ -103,29 +167,27 @@ export class Decider {
       bucket,
       policy: bucket === 'default' ? tier : `${tier}-${bucket}`,
       cost,
-      limit: result.limit,
-      remaining: result.remaining,
+      limit: answer.limit,
+      remaining: answer.remaining,
       requestsPerSecond: policy.rate,
       windowSeconds: Math.max(1, Math.ceil(policy.burst / policy.rate)),
-      resetAfter: Math.ceil(result.resetAfterMs / 1000),
-      resetAfterMs: result.resetAfterMs,
-      retryAfterMs: result.retryAfterMs,
+      resetAfter: Math.ceil(answer.resetAfterMs / 1000),
+      resetAfterMs: answer.resetAfterMs,
+      retryAfterMs: answer.retryAfterMs,
       loadFactor: factor,
-      source: result.source ?? 'primary',
+      source: answer.source ?? 'primary',
       exceeded,
       shadow,
       skipped: false,
       // Always present (possibly undefined): one object shape for every decision is faster.
-      durationMs: timed ? performance.now() - started : undefined,
-      reason,
+      durationMs: started >= 0 ? performance.now() - started : undefined,
+      // Reached while quotas are cut for load: that is load shedding (503 by default).
+      reason: exceeded ? (answer.reason ?? (factor < 1 ? 'load_shed' : 'rate_limited')) : undefined,
     };
     this.remember(ctx, tier, allowed, now);
     if (this.debug) config.logger.debug({ ...metadata }, 'rate limit decision');
     if (observer?.onDecision) safely(() => observer.onDecision?.(metadata));
-    const decision: RateLimitDecision = { allowed, retryAfter: allowed ? 0 : Math.max(1, Math.ceil(result.retryAfterMs / 1000)), metadata };
-    if (!wantSlot || !allowed) return { decision, slot: NO_SLOT };
-    const slot = lease !== undefined ? slots.from(ctx, tier, factor, slotLimit, lease) : await slots.take(ctx, tier);
-    return { decision, slot };
+    return { allowed, retryAfter: allowed ? 0 : Math.max(1, Math.ceil(answer.retryAfterMs / 1000)), metadata };
   }
 
   /** Notes the decision in the context (status listings) and, with a fleet, in its tenant index. */

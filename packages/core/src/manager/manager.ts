@@ -12,7 +12,7 @@ import type { RateLimitStore } from '../store/types.js';
 import type { LookupFailure } from '../tenant/tier-resolver.js';
 import type { TenantOverride, Tier } from '../tiers.js';
 import type { Admission, ConcurrencySlot, RateLimitDecision } from './decision.js';
-import { Decider } from './decider.js';
+import { Decider, type Outcome } from './decider.js';
 import { FleetLink } from './fleet-link.js';
 import { Overrides, overrideIssues } from './overrides.js';
 import type { CheckOptions, HealthReport, QuotaReport, Readiness, TenantStatus, TenantSummary } from './reports.js';
@@ -114,10 +114,25 @@ export class RateLimitManager {
    * @param tenant tenant id (validated) or a subject from {@link tenant} / {@link anonymous}
    * @param path request path; normalised before route rules are matched
    * @throws InvalidTenantError for a bad tenant id; InvalidArgumentError for a bad cost;
-   *   StoreUnavailableError only with `failMode: 'closed'`
+   *   StoreUnavailableError only with `failMode: 'closed'` (all as rejections)
    */
-  async checkRateLimit(tenant: string | Subject, path = '/', options: CheckOptions = NO_OPTIONS): Promise<RateLimitDecision> {
-    return (await this.decide(tenant, path, options, false)).decision;
+  checkRateLimit(tenant: string | Subject, path = '/', options: CheckOptions = NO_OPTIONS): Promise<RateLimitDecision> {
+    try {
+      return promised(this.decide(tenant, path, options, false, false) as RateLimitDecision | Promise<RateLimitDecision>);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * {@link checkRateLimit} without a promise, when the answer needs no I/O: with the memory store
+   * always (unless `resolveTier` must be asked); with a shared store, for a tenant in the blocked
+   * cache or while the breaker is open. Otherwise `undefined`, and nothing was consumed: call
+   * {@link checkRateLimit}. For custom servers and adapters on the hot path.
+   * @throws InvalidTenantError, InvalidArgumentError, StoreUnavailableError (synchronously)
+   */
+  checkRateLimitSync(tenant: string | Subject, path = '/', options: CheckOptions = NO_OPTIONS): RateLimitDecision | undefined {
+    return this.decide(tenant, path, options, false, true) as RateLimitDecision | undefined;
   }
 
   /**
@@ -127,7 +142,19 @@ export class RateLimitManager {
    * route rule skipped it; otherwise release it when the work ends, even when not `allowed`.
    */
   admit(tenant: string | Subject, path = '/', options: CheckOptions = NO_OPTIONS): Promise<Admission> {
-    return this.decide(tenant, path, options, true);
+    try {
+      return promised(this.decide(tenant, path, options, true, false) as Admission | Promise<Admission>);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** {@link admit} without a promise when decision and slot need no I/O (see {@link checkRateLimitSync}); else `undefined`. */
+  admitSync(tenant: string | Subject, path = '/', options: CheckOptions = NO_OPTIONS): Admission | undefined {
+    const admission = this.decide(tenant, path, options, true, true);
+    // A store that decides synchronously but takes slots asynchronously: the decision is made.
+    if (admission instanceof Promise) throw new Error('unreachable: a synchronous decision with an asynchronous slot');
+    return admission as Admission | undefined;
   }
 
   /**
@@ -253,19 +280,18 @@ export class RateLimitManager {
     return this.reports.tierOf(subject);
   }
 
-  /** Context, tier (a lookup may take time: then decide on the time after it), decision. */
-  private async decide(tenant: string | Subject, path: string, options: CheckOptions, wantSlot: boolean): Promise<Admission> {
+  /**
+   * Context, tier (a lookup may take time: then decide on the time after it), decision; a value
+   * when nothing needed I/O. With `syncOnly`, `undefined` where I/O would be needed.
+   */
+  private decide(tenant: string | Subject, path: string, options: CheckOptions, wantSlot: boolean, syncOnly: boolean): Outcome | Promise<Outcome> | undefined {
     this.assertOpen();
-    let now = this.config.clock.now();
+    const now = this.config.clock.now();
     const ctx = this.subjects.context(tenant);
-    const resolved = this.tiers.tierFor(ctx, now);
-    let tier: Tier;
-    if (typeof resolved === 'string') tier = resolved;
-    else {
-      tier = await resolved;
-      now = this.config.clock.now();
-    }
-    return this.decider.decide(ctx, tier, now, path, options, wantSlot);
+    const tier = this.tiers.tierFor(ctx, now);
+    if (typeof tier === 'string') return this.decider.decide(ctx, tier, now, path, options, wantSlot, syncOnly);
+    if (syncOnly) return undefined;
+    return tier.then((resolved) => this.decider.decide(ctx, resolved, this.config.clock.now(), path, options, wantSlot, false) as Outcome | Promise<Outcome>);
   }
 
   /**
@@ -298,4 +324,9 @@ export class RateLimitManager {
 /** Builds a manager. Options override `AURUM_API_*` environment variables. */
 export function createRateLimitManager(options: RateLimitManagerOptions = {}): RateLimitManager {
   return new RateLimitManager(options);
+}
+
+/** A value or a promise of it, as a promise (the async API never throws synchronously: callers catch). */
+function promised<T>(value: T | Promise<T>): Promise<T> {
+  return value instanceof Promise ? value : Promise.resolve(value);
 }

@@ -4,7 +4,7 @@ import type { LeaseResult, RateLimitStore } from '../store/types.js';
 import type { Tier } from '../tiers.js';
 import type { ConcurrencySlot } from './decision.js';
 import { concurrencyLimit } from './policy.js';
-import type { TenantContext } from './tenant-context.js';
+import { leaseKeyOf, type TenantContext } from './tenant-context.js';
 
 /** What taking and returning concurrency slots needs. */
 export interface SlotDeps {
@@ -27,6 +27,14 @@ export class Slots {
     return { limit: concurrencyLimit(ctx.quota.maxConcurrentRequests, factor), factor };
   }
 
+  /** Takes one slot without a promise when the store can (`acquireSync`), else `undefined`. */
+  takeSync(ctx: TenantContext, tier: Tier): ConcurrencySlot | undefined {
+    const { store, leaseMs } = this.deps;
+    const { limit, factor } = this.limitOf(ctx);
+    const lease = limit === 0 ? { allowed: false, active: 0, limit: 0 } : store.acquireSync?.(leaseKeyOf(ctx), limit, leaseMs);
+    return lease === undefined ? undefined : this.from(ctx, tier, factor, limit, lease);
+  }
+
   /** Takes one slot: synchronously from a store that can, else with one store call. */
   async take(ctx: TenantContext, tier: Tier): Promise<ConcurrencySlot> {
     const { store, leaseMs } = this.deps;
@@ -34,7 +42,7 @@ export class Slots {
     const lease =
       limit === 0
         ? { allowed: false, active: 0, limit: 0 }
-        : (store.acquireSync?.(ctx.leaseKey, limit, leaseMs) ?? (await store.acquire(ctx.leaseKey, limit, leaseMs)));
+        : (store.acquireSync?.(leaseKeyOf(ctx), limit, leaseMs) ?? (await store.acquire(leaseKeyOf(ctx), limit, leaseMs)));
     return this.from(ctx, tier, factor, limit, lease);
   }
 
@@ -44,7 +52,7 @@ export class Slots {
     const subject = ctx.subject;
     if (observer?.onConcurrency)
       safely(() => observer.onConcurrency?.({ tenantId: subject.tenantId, tier, allowed: lease.allowed, active: lease.active, limit }));
-    const key = ctx.leaseKey;
+    const key = leaseKeyOf(ctx);
     let released = lease.leaseId === undefined;
     const full = ctx.quota.maxConcurrentRequests;
     return {

@@ -9,7 +9,7 @@ import type { Overrides } from './overrides.js';
 import type { HealthReport, QuotaReport, Readiness, TenantStatus } from './reports.js';
 import type { Subject } from './subject.js';
 import type { SubjectRegistry } from './subject-registry.js';
-import { contextKey, newContext } from './tenant-context.js';
+import { contextKey, newContext, leaseKeyOf } from './tenant-context.js';
 import type { ListingSource } from './tenant-listing.js';
 import type { TierCache } from './tier-cache.js';
 
@@ -52,7 +52,7 @@ export class StatusReports {
     const snapshots = await Promise.all(buckets.map((b) => store.inspect(contextKey(ctx, b), policy)));
     const main = snapshots[0] ?? { limit: quota.burstSize, remaining: quota.burstSize, resetAfterMs: 0 };
     const activeWindows = snapshots.filter((s) => s.resetAfterMs > 0).length;
-    const activeConcurrency = await store.countLeases(ctx.leaseKey);
+    const activeConcurrency = await store.countLeases(leaseKeyOf(ctx));
     const overridden = overrides.has(tenantId);
     let lastSeen = ctx.seen ? ctx.lastSeen : null;
     if (fleet?.lastSeen) {

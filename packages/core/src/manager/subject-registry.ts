@@ -2,7 +2,7 @@ import { InvalidTenantError } from '../errors.js';
 import { assertTenantId, type TenantIdRules } from '../tenant/tenant-id.js';
 import type { Tier } from '../tiers.js';
 import { anonymousSubject, bucketKey, isSubject, type Subject, tenantSubject } from './subject.js';
-import { newContext, type TenantContext, TenantContexts } from './tenant-context.js';
+import { newContext, type TenantContext, TenantContexts, leaseKeyOf } from './tenant-context.js';
 
 /**
  * Who decisions are about: validates tenant ids, mints subjects and keeps their contexts. A
@@ -74,6 +74,6 @@ export class SubjectRegistry {
   keysOf(subject: Subject, routeBuckets: readonly string[]): string[] {
     const ctx = this.known(subject);
     const buckets = new Set(['default', ...routeBuckets, ...(ctx?.buckets?.keys() ?? [])]);
-    return [...[...buckets].map((b) => bucketKey(subject, b)), ctx?.leaseKey ?? `${subject.key}:c`];
+    return [...[...buckets].map((b) => bucketKey(subject, b)), ctx ? leaseKeyOf(ctx) : `${subject.key}:c`];
   }
 }

@@ -26,11 +26,28 @@ export interface Subject {
 const INTERNAL = '~';
 const ANONYMOUS = `${INTERNAL}anon:`;
 
-const minted = new WeakSet<Subject>();
+/**
+ * The only implementation of {@link Subject}: `instanceof` is the proof a subject was minted
+ * here (the class is not exported). The key stem is built when asked for, not stored: it is only
+ * needed to build store keys, and a stored copy would cost every tracked tenant a string.
+ */
+class MintedSubject implements Subject {
+  constructor(
+    readonly tenantId: string,
+    readonly anonymous: boolean,
+    /** Tenant id, or the anonymous group. */
+    private readonly stem: string,
+    readonly tier?: Tier,
+  ) {}
+
+  get key(): string {
+    return this.anonymous ? `{${ANONYMOUS}${this.stem}}` : `{${this.stem}}`;
+  }
+}
 
 /** True for a subject made by {@link tenantSubject} or {@link anonymousSubject}. */
 export function isSubject(value: unknown): value is Subject {
-  return typeof value === 'object' && value !== null && minted.has(value as Subject);
+  return value instanceof MintedSubject;
 }
 
 /**
@@ -43,17 +60,12 @@ export function tenantSubject(tenantId: string): Subject {
   if (typeof tenantId !== 'string' || tenantId.startsWith(INTERNAL) || /[{}]/.test(tenantId)) {
     throw new InvalidTenantError(typeof tenantId !== 'string' ? 'must be a string' : 'must not start with ~ or contain braces');
   }
-  return mint({ key: `{${tenantId}}`, tenantId, anonymous: false });
+  return new MintedSubject(tenantId, false, tenantId);
 }
 
 /** The subject of an anonymous client group (`ip:203.0.113.7`, `shared`). */
 export function anonymousSubject(group: string, tier: Tier): Subject {
-  return mint({ key: `{${ANONYMOUS}${group}}`, tenantId: 'anonymous', anonymous: true, tier });
-}
-
-function mint(subject: Subject): Subject {
-  minted.add(subject);
-  return subject;
+  return new MintedSubject('anonymous', true, group, tier);
 }
 
 /** Store key of a bucket; `default` is the tenant's main bucket. */

@@ -1,5 +1,6 @@
 import type { BucketPolicy } from '../algorithms/gcra.js';
 import type { TenantQuotaConfig, Tier } from '../tiers.js';
+import type { BucketHint } from '../store/types.js';
 import { bucketKey, leaseKey, type Subject } from './subject.js';
 
 /**
@@ -8,10 +9,13 @@ import { bucketKey, leaseKey, type Subject } from './subject.js';
  * the manager's and `tierExpiresAt` is ahead), and the counters status listings show. Caching
  * it is what keeps validation, tier rules and key building off the per-request path.
  */
-export interface TenantContext {
+export interface TenantContext extends BucketHint {
   readonly subject: Subject;
+  /** The main bucket's slot in the store's table (a {@link BucketHint}): saves a lookup per decision. */
+  slot: number;
   readonly defaultKey: string;
-  readonly leaseKey: string;
+  /** The concurrency lease key, built on first use (see {@link leaseKeyOf}): many tenants never take a slot. */
+  lease: string | undefined;
   version: number;
   tierExpiresAt: number;
   tier: Tier;
@@ -30,8 +34,9 @@ export interface TenantContext {
 export function newContext(subject: Subject): TenantContext {
   return {
     subject,
+    slot: -1,
     defaultKey: bucketKey(subject, 'default'),
-    leaseKey: leaseKey(subject),
+    lease: undefined,
     version: -1,
     tierExpiresAt: 0,
     tier: 'free',
@@ -43,6 +48,12 @@ export function newContext(subject: Subject): TenantContext {
     allowed: 0,
     denied: 0,
   };
+}
+
+/** The store key of the context's concurrency leases. */
+export function leaseKeyOf(ctx: TenantContext): string {
+  ctx.lease ??= leaseKey(ctx.subject);
+  return ctx.lease;
 }
 
 /** The store key of one of the context's buckets. */

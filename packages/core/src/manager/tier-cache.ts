@@ -1,3 +1,4 @@
+import type { BucketPolicy } from '../algorithms/gcra.js';
 import type { ResolvedManagerConfig } from '../config/resolve-manager.js';
 import type { LookupFailure } from '../tenant/tier-resolver.js';
 import { TierResolver } from '../tenant/tier-resolver.js';
@@ -14,6 +15,8 @@ import type { TenantContext } from './tenant-context.js';
  */
 export class TierCache {
   private readonly resolver: TierResolver;
+  /** One policy object per quota object: the tier quotas are shared, so their tenants share a policy (heap per tenant). */
+  private readonly policies = new WeakMap<TenantQuotaConfig, BucketPolicy>();
 
   constructor(
     private readonly config: ResolvedManagerConfig,
@@ -43,7 +46,7 @@ export class TierCache {
       const quota = this.quotaOf(subject, tier);
       ctx.tier = tier;
       ctx.quota = quota;
-      ctx.policy = { rate: quota.requestsPerSecond, burst: quota.burstSize };
+      ctx.policy = this.policyOf(quota);
       ctx.version = version;
       // Answers of resolveTier are re-asked after the tier cache TTL; a stale or default tier
       // used because the lookup failed or is late is re-checked on the next request.
@@ -60,6 +63,15 @@ export class TierCache {
   forget(tenantId: string): void {
     this.resolver.clear(tenantId);
     this.overrides.invalidate();
+  }
+
+  private policyOf(quota: TenantQuotaConfig): BucketPolicy {
+    let policy = this.policies.get(quota);
+    if (policy === undefined) {
+      policy = { rate: quota.requestsPerSecond, burst: quota.burstSize };
+      this.policies.set(quota, policy);
+    }
+    return policy;
   }
 
   /** A subject's quota under a tier: the tier's, with the tenant's override merged over it. */

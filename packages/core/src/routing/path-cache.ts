@@ -18,10 +18,21 @@ const MAX_PATHS = 10_000;
  */
 export class PathCache {
   private readonly entries = new Map<string, PathInfo>();
+  /** The last answer: consecutive requests often share a path, and one compare beats a hash lookup. */
+  private lastPath: string | undefined;
+  private lastInfo: PathInfo | undefined;
 
   constructor(private readonly rules: readonly CompiledRouteRule[]) {}
 
   get(path: string): PathInfo {
+    if (path === this.lastPath) return this.lastInfo as PathInfo;
+    const info = this.lookup(path);
+    this.lastPath = path;
+    this.lastInfo = info;
+    return info;
+  }
+
+  private lookup(path: string): PathInfo {
     const cached = this.entries.get(path);
     if (cached !== undefined) return cached;
     if (this.entries.size >= MAX_PATHS) this.entries.clear();

@@ -30,6 +30,18 @@ export class BucketTable {
     return slot;
   }
 
+  /**
+   * Slot of `key`, trying `hint` first (where the caller last saw it): no hash lookup while the
+   * key is still there. Identical key strings compare by reference, so the check is one compare.
+   */
+  findHinted(key: string, hint: number): number {
+    if (hint >= 0 && this.keys[hint] === key) {
+      this.recent[hint] = 1;
+      return hint;
+    }
+    return this.find(key);
+  }
+
   tatAt(slot: number): number {
     return this.tats[slot] as number;
   }
@@ -38,8 +50,8 @@ export class BucketTable {
     this.tats[slot] = tatUs;
   }
 
-  /** Adds a key (absent before), evicting one entry first when at capacity. */
-  insert(key: string, tatUs: number, nowUs: number): void {
+  /** Adds a key (absent before), evicting one entry first when at capacity; returns its slot. */
+  insert(key: string, tatUs: number, nowUs: number): number {
     if (this.index.size >= this.capacity) this.evictOne(nowUs);
     const slot = this.free.length > 0 ? (this.free.pop() as number) : this.grow();
     this.keys[slot] = key;
@@ -48,6 +60,7 @@ export class BucketTable {
     // used again earns its place.
     this.recent[slot] = 0;
     this.index.set(key, slot);
+    return slot;
   }
 
   remove(slot: number): void {

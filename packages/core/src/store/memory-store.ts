@@ -1,8 +1,8 @@
-import { type BucketPolicy, type BucketSnapshot, type ConsumeResult, gcraConsume, gcraSnapshot } from '../algorithms/gcra.js';
+import { type BucketPolicy, type BucketSnapshot, type ConsumeResult, gcraSnapshot, gcraStep, lastStep, scratchResult } from '../algorithms/gcra.js';
 import { type Clock, systemClock, systemTimers, type Timers, unref } from '../clock.js';
 import { ClosedError, RateLimitConfigError } from '../errors.js';
 import { BucketTable } from './bucket-table.js';
-import type { AdmitRequest, AdmitResult, LeaseResult, RateLimitStore } from './types.js';
+import type { AdmitRequest, AdmitResult, BucketHint, LeaseResult, RateLimitStore } from './types.js';
 import { assertValidAdmitRequest, assertValidLease } from './validate.js';
 
 /** Options of {@link MemoryStore}. */
@@ -39,6 +39,7 @@ export class MemoryStore implements RateLimitStore {
   private readonly timers: Timers;
   private sweepHandle: unknown;
   private leaseSeq = 0;
+  private readonly scratch = scratchResult();
   private closed = false;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -78,21 +79,27 @@ export class MemoryStore implements RateLimitStore {
 
   /**
    * {@link consume} without the promise, for in-process callers on the hot path. `nowMs` lets a
-   * caller that already read the (same) clock save a second read.
+   * caller that already read the (same) clock save a second read; `hint` (see {@link BucketHint})
+   * saves the hash lookup of a key used again.
    */
-  consumeSync(key: string, policy: BucketPolicy, cost: number, nowMs = this.clock.now()): ConsumeResult {
+  consumeSync(key: string, policy: BucketPolicy, cost: number, nowMs = this.clock.now(), hint?: BucketHint): ConsumeResult {
     this.assertOpen();
-    // gcraConsume validates policy and cost: the one check on this path.
     const nowUs = Math.round(nowMs * 1000);
     const table = this.buckets;
-    const slot = table.find(key);
-    const { tatUs, result } = gcraConsume(slot < 0 ? undefined : table.tatAt(slot), nowUs, policy, cost);
+    const slot = hint === undefined ? table.find(key) : table.findHinted(key, hint.slot);
+    // gcraStep validates policy and cost: the one check on this path. A caller with a hint reads
+    // the answer at once, so it gets the one reused result object (no allocation per decision).
+    const result = gcraStep(slot < 0 ? undefined : table.tatAt(slot), nowUs, policy, cost, hint === undefined ? undefined : this.scratch);
+    const tatUs = lastStep.tatUs;
+    let at = slot;
     if (tatUs > nowUs) {
-      if (slot < 0) table.insert(key, tatUs, nowUs);
+      if (slot < 0) at = table.insert(key, tatUs, nowUs);
       else table.update(slot, tatUs);
     } else if (slot >= 0) {
       table.remove(slot); // full again: nothing worth keeping
+      at = -1;
     }
+    if (hint !== undefined) hint.slot = at;
     return result;
   }
 

@@ -15,6 +15,16 @@ export interface LeaseResult {
   readonly leaseId?: string;
 }
 
+/**
+ * Where a caller last saw a bucket in a store's own table, kept by the caller (one per key) and
+ * updated by the store: lets the store skip the hash lookup of a key used again. Opaque to the
+ * caller; `slot: -1` means unknown. A caller passing a hint reads the answer before its next
+ * call: the store may reuse one result object for all hinted calls.
+ */
+export interface BucketHint {
+  slot: number;
+}
+
 /** One decision plus a concurrency lease: what {@link RateLimitStore.consumeAndAcquire} takes. */
 export interface AdmitRequest {
   /** Bucket key (`{tenant}:b…`). */
@@ -88,9 +98,10 @@ export interface RateLimitStore {
   /**
    * Optional: {@link consume} without a promise when the answer needs no I/O (always for the
    * memory store; a cached denial or the fallback for the resilient wrapper), else `undefined`
-   * (then call {@link consume}). `nowMs` must come from {@link clock}.
+   * (then call {@link consume}). `nowMs` must come from {@link clock}; `hint` (optional) lets a
+   * store with a table of its own skip the lookup of a key used again.
    */
-  consumeSync?(key: string, policy: BucketPolicy, cost: number, nowMs?: number): ConsumeResult | undefined;
+  consumeSync?(key: string, policy: BucketPolicy, cost: number, nowMs?: number, hint?: BucketHint): ConsumeResult | undefined;
   /** Optional: {@link acquire} without a promise when it needs no I/O, else `undefined`. */
   acquireSync?(key: string, limit: number, leaseMs: number): LeaseResult | undefined;
   /** Optional: {@link release} without a promise; false when it needs the async call. */
