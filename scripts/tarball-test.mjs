@@ -5,7 +5,7 @@
 // each tarball (manifest, files, declared dependencies), then, in fresh folders under
 // os.tmpdir() (outside the workspace), installs the tarballs plus the real frameworks from the
 // npm registry with npm, exactly as the README's `npm install` line lists them. Each app is the
-// README's usage snippet, listening on 127.0.0.1:0 instead of :3000, once as ESM and once as
+// README's usage snippet, run unchanged with PORT=0 (any free port on 127.0.0.1), once as ESM and once as
 // CommonJS (the NestJS one compiled with tsc from the registry). Requests go out until a 429
 // comes back, which must carry the contract headers and body; then the app is stopped by PID.
 // The Redis app runs against a redis-server this script starts on a free port.
@@ -252,12 +252,10 @@ function usageSnippet(readme, lang) {
   return undefined;
 }
 
-/** The snippet, listening on port 0 instead of 3000 (the only change made to it). */
-function onPortZero(code) {
-  const re = /(\.listen\(\s*(?:\{\s*port:\s*)?)3000\b/g;
-  const count = [...code.matchAll(re)].length;
-  if (count !== 1) throw new Error(`expected one .listen(3000 …) in the README snippet, found ${count}`);
-  return code.replace(re, (_, head) => `${head}0`);
+/** The snippet as it is: it must take its port from `PORT` (the test sets 0: any free port). */
+function portFromEnv(code) {
+  if (!/process\.env\.PORT/.test(code)) throw new Error('the README snippet must listen on process.env.PORT (two instances on one host need different ports)');
+  return code;
 }
 
 /** The same code as CommonJS: `import` lines become `require` calls; top-level `await` goes into an async function. */
@@ -356,7 +354,7 @@ async function footprint(folder) {
 // ---------------------------------------------------------------------------------------------
 // Running an app
 
-const PRELOAD = `// Reports the port each server listens on, so the README snippets need no change but port 0.
+const PRELOAD = `// Reports the port each server listens on (the README snippets listen on PORT=0: any free port).
 const net = require('node:net');
 const listen = net.Server.prototype.listen;
 net.Server.prototype.listen = function (...args) {
@@ -566,7 +564,7 @@ async function prepare(app, packed, work) {
   );
   const snippet = usageSnippet(readmes[0], app.lang);
   if (!snippet) throw new Error(`${app.readmes[0]}'s README has no \`\`\`${app.lang} snippet that starts a server`);
-  const code = onPortZero(snippet);
+  const code = portFromEnv(snippet);
   if (app.lang === 'ts') {
     await writeFile(join(folder, 'app.mts'), code);
     await writeFile(join(folder, 'app.cts'), code);
@@ -626,7 +624,7 @@ async function runApp(app, folder, work, redis) {
   ]) {
     const label = `${app.id} ${format}`;
     const tenant = `acme-${app.id}-${format.toLowerCase()}`;
-    const env = { ADMIN_TOKEN: 'tarball-admin-token', ...(redis && { REDIS_URL: redis.url }) };
+    const env = { PORT: '0', ADMIN_TOKEN: 'tarball-admin-token', ...(redis && { REDIS_URL: redis.url }) };
     let started;
     try {
       started = await startApp(folder, entry, env, join(work, `${app.id}-${format.toLowerCase()}.log`));

@@ -42,4 +42,7 @@ Prometheus metrics (not rate limited; decisions by result, path, tenant and tier
 Press Ctrl+C to stop.`);
 });
 
-for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => server.close(() => process.exit(0)));
+const stop = () => server.close(() => process.exit(0));
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, stop);
+// Started by `npm run demo`: stop with it, however it ended (its IPC channel closes).
+if (process.send) process.once('disconnect', stop);

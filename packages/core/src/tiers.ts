@@ -19,7 +19,7 @@ export interface TenantQuotaConfig {
 /** Per-tenant override: any subset of the quota, merged over the tenant's tier, and optionally a pinned tier. */
 export type TenantOverride = Partial<TenantQuotaConfig> & { tier?: Tier };
 
-/** The seed's tier table. */
+/** The default tier table: free, basic, premium, enterprise. */
 export const DEFAULT_TIER_QUOTAS: Readonly<Record<Tier, Readonly<TenantQuotaConfig>>> = Object.freeze({
   free: Object.freeze({ requestsPerSecond: 5, burstSize: 10, maxConcurrentRequests: 50, priorityBoost: 0.5 }),
   basic: Object.freeze({ requestsPerSecond: 20, burstSize: 40, maxConcurrentRequests: 100, priorityBoost: 0.8 }),

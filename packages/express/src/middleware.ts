@@ -22,7 +22,7 @@ export interface RateLimitMiddleware extends RequestHandler {
  * app.use(createRateLimitMiddleware({ tierRules: [{ pattern: 'ent-*', tier: 'enterprise' }] }));
  */
 export function createRateLimitMiddleware(options?: ExpressRateLimitOptions): RateLimitMiddleware;
-/** The seed's two-argument form; `app` is accepted for compatibility and not modified. */
+/** The two-argument form; `app` is accepted for compatibility and not modified. */
 export function createRateLimitMiddleware(app: Application, settings?: ExpressRateLimitOptions): RateLimitMiddleware;
 export function createRateLimitMiddleware(first?: Application | ExpressRateLimitOptions, second?: ExpressRateLimitOptions): RateLimitMiddleware {
   const options = isApp(first) ? second : first;

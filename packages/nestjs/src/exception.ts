@@ -7,7 +7,7 @@ import { HttpException } from '@nestjs/common';
  *
  * {@link RateLimitExceptionFilter} (registered by the module) writes {@link body} and
  * {@link headers} unchanged. For your own filters: `getResponse()` is the same body as an object
- * (the seed's `{"error":{…}}` or an RFC 9457 document), and the guard has already set the headers
+ * (the `{"error":{…}}` document or an RFC 9457 one), and the guard has already set the headers
  * (Retry-After, X-RateLimit-*, RateLimit-Policy/RateLimit, Content-Type) on the response.
  */
 export class RateLimitException extends HttpException {

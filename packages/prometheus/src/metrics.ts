@@ -1,7 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { TallyCounter, TallyCounter4, TallyGauge, TallyHistogram } from './tally.js';
 
-/** Metric names: the seed's six, then the ones operators need beyond them. */
+/** Metric names: the six original ones, then the ones operators need beyond them. */
 export const METRIC_NAMES = {
   total: 'aurum_api_tenant_ratelimit_total',
   activeWindows: 'aurum_api_tenant_ratelimit_active_windows',

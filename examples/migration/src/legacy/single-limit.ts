@@ -1,4 +1,4 @@
-// The seed's "legacy" path: an app with ONE global limit for all traffic keeps that behaviour.
+// The "legacy" path: an app with ONE global limit for all traffic keeps that behaviour.
 // No tenant headers are read and every request shares one anonymous bucket, so the limit is the
 // app's total, exactly like a single global limiter. Move to per-tenant limits later by
 // removing `tenantHeaders: []` and `anonymous: 'shared'`.

@@ -25,7 +25,7 @@ export interface CircuitBreakerOptions {
    */
   slidingWindowMs?: number;
   /**
-   * @deprecated Alias of {@link minimumCalls}, kept for the seed's configurations (it counted
+   * @deprecated Alias of {@link minimumCalls}, kept for 0.1 configurations (it counted
    * consecutive failures; the breaker now opens on a failure rate). Give one or the other.
    */
   failureThreshold?: number;

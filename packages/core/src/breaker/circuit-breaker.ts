@@ -58,7 +58,7 @@ export class CircuitBreaker {
     this.current = this.closedState();
   }
 
-  /** @deprecated The seed's name of {@link minimumCalls}. */
+  /** @deprecated 0.1's name of {@link minimumCalls}. */
   get failureThreshold(): number {
     return this.minimumCalls;
   }

@@ -36,7 +36,7 @@ export interface RateLimitHttpOptions<Req = unknown> {
   trustProxy?: TrustProxy;
   /** Header whose value becomes the problem body's `instance`. @default 'X-Request-ID' */
   requestIdHeader?: string;
-  /** @default 'aurum' (the seed's `{"error":{…}}` body) */
+  /** @default 'aurum': `{"error":{type,title,detail,retry_after,instance}}` as `application/json`; `rfc9457`: an RFC 9457 `application/problem+json` document */
   problemFormat?: ProblemFormat;
   /** Header families to send; `false` sends only what a denial needs. @default all true */
   headers?: boolean | { legacy?: boolean; ietf?: boolean; tenant?: boolean };

@@ -53,7 +53,7 @@ const KINDS: Record<ProblemKind, { status: number; type: string; title: string; 
 };
 
 /**
- * The body of a refusal: the seed's `{"error":{…}}` document by default, or with
+ * The body of a refusal: the `{"error":{…}}` document by default, or with
  * `problemFormat: 'rfc9457'` a top-level RFC 9457 problem using the IETF rate-limit draft's
  * problem types.
  */

@@ -10,7 +10,7 @@ export type CrossCheck = (values: ReadonlyMap<string, unknown>, issues: Issues) 
 const THRESHOLD = `${ENV_PREFIX}CIRCUIT_THRESHOLD`;
 const MINIMUM_CALLS = `${ENV_PREFIX}CIRCUIT_MINIMUM_CALLS`;
 
-/** The seed's CIRCUIT_THRESHOLD is an alias of CIRCUIT_MINIMUM_CALLS: two values for one setting is a mistake. */
+/** CIRCUIT_THRESHOLD (0.1's name) is an alias of CIRCUIT_MINIMUM_CALLS: two values for one setting is a mistake. */
 const oneBreakerMinimum: CrossCheck = (values, issues) => {
   if (values.has(THRESHOLD) && values.has(MINIMUM_CALLS)) issues.add(THRESHOLD, `is the old name of ${MINIMUM_CALLS}: set only ${MINIMUM_CALLS}`);
 };

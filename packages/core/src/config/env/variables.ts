@@ -85,13 +85,13 @@ export const ENV_TABLE: readonly EnvVariable[] = [
     shown: code(1000),
     doc: "length of the breaker's sliding window, in ms",
   }),
-  // The seed's variable: it counted consecutive failures, and now sets minimumCalls (see the
+  // The original variable: it counted consecutive failures, and now sets minimumCalls (see the
   // cross-checks: it may not be set beside CIRCUIT_MINIMUM_CALLS).
   prefixed('CIRCUIT_THRESHOLD', {
     parser: whole(1),
     to: ['circuitBreaker', 'minimumCalls'],
     shown: code(5),
-    doc: "the seed's name of `CIRCUIT_MINIMUM_CALLS` (see below); set one or the other",
+    doc: "the 0.1 name of `CIRCUIT_MINIMUM_CALLS` (see below); set one or the other",
   }),
   prefixed('CIRCUIT_RESET_TIMEOUT', {
     parser: secondsAsMs,
