@@ -29,3 +29,9 @@ const server = spawn(process.execPath, ['--conditions=@aurum/source', '--import'
 });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => server.kill(signal));
 server.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+// npm forwards no signal when only it is stopped: notice that it is gone (this process is
+// re-parented) and stop the server then too.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) server.kill('SIGTERM');
+}, 500).unref();

@@ -91,7 +91,7 @@ export const ENV_TABLE: readonly EnvVariable[] = [
     parser: whole(1),
     to: ['circuitBreaker', 'minimumCalls'],
     shown: code(5),
-    doc: "the 0.1 name of `CIRCUIT_MINIMUM_CALLS` (see below); set one or the other",
+    doc: 'the 0.1 name of `CIRCUIT_MINIMUM_CALLS` (see below); set one or the other',
   }),
   prefixed('CIRCUIT_RESET_TIMEOUT', {
     parser: secondsAsMs,
