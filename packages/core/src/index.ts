@@ -49,4 +49,15 @@ export type { DecisionSource, RateLimitStore } from './store/types.js';
 export type { TrustProxy } from './tenant/client-address.js';
 export type { TenantIdRules } from './tenant/tenant-id.js';
 export type { LookupFailure, ResolveTier, TierRule } from './tenant/tier-resolver.js';
-export { DEFAULT_TIER_QUOTAS, isTier, type TenantOverride, type TenantQuotaConfig, type Tier, TIERS } from './tiers.js';
+export {
+  DEFAULT_TIER_QUOTAS,
+  type DefaultTier,
+  isTier,
+  type NewTierQuota,
+  type TenantOverride,
+  type TenantQuotaConfig,
+  type Tier,
+  type TierRegistry,
+  type TierTable,
+  TIERS,
+} from './tiers.js';

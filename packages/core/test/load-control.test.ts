@@ -153,7 +153,7 @@ describe('what reports and observers see', () => {
     expect(d.metadata.loadFactor).toBeLessThan(1);
     expect(status.loadFactor).toBe(d.metadata.loadFactor);
     expect(health.loadFactors.enterprise).toBe(d.metadata.loadFactor);
-    expect(health.loadFactors.free).toBeLessThan(health.loadFactors.enterprise);
+    expect(health.loadFactors.free as number).toBeLessThan(health.loadFactors.enterprise as number);
     expect(health).toMatchObject({ systemLoad: 0.9, fleetLoad: null, fleetInstances: null, inFlight: null, concurrencyLimit: null });
     await m.close();
   });

@@ -95,8 +95,12 @@ export function createPrometheusObserver(options: PrometheusObserverOptions = {}
       metrics.loadFactor.set(tier, e.loadFactor);
       // A window's end moves only forward; rewriting it at most every COARSE_MS keeps this a
       // single Map read on most decisions.
-      const map = windows.get(tier);
-      if (map === undefined) return;
+      // Tiers of your own appear with their first decision (the default four from the start).
+      let map = windows.get(tier);
+      if (map === undefined) {
+        map = new Map();
+        windows.set(tier, map);
+      }
       const key = e.bucket === 'default' ? e.tenantId : e.tenantId + SEP + e.bucket;
       const until = clock.now + e.resetAfterMs;
       const previous = map.get(key);
@@ -124,7 +128,7 @@ export function createPrometheusObserver(options: PrometheusObserverOptions = {}
     onLoad(load: number, detail?: LoadEvent) {
       metrics.systemLoad.set(load);
       // Every sample, not only on decisions: a tier with no traffic right now still shows its factor.
-      if (detail) for (const tier of TIERS) metrics.loadFactor.set(tier, detail.factors[tier]);
+      if (detail) for (const [tier, factor] of Object.entries(detail.factors)) metrics.loadFactor.set(tier, factor);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { TenantOverride, Tier } from '@aurum/ratelimit-core';
+import type { TenantOverride } from '@aurum/ratelimit-core';
 import {
   type Clock,
   type FleetEvent,
@@ -82,14 +82,14 @@ export class RedisFleetSync implements FleetSync {
     this.ttlMs = options.ttlMs ?? 30 * 24 * 3600 * 1000;
   }
 
-  async loadOverrides(): Promise<Record<string, TenantOverride>> {
+  async loadOverrides(): Promise<Record<string, TenantOverride<string>>> {
     await this.connected(2_000);
     await this.ensureCursor();
     const raw = await this.client.hgetall(this.overridesKey);
-    const out: Record<string, TenantOverride> = {};
+    const out: Record<string, TenantOverride<string>> = {};
     for (const [tenantId, json] of Object.entries(raw)) {
       try {
-        out[tenantId] = JSON.parse(json) as TenantOverride;
+        out[tenantId] = JSON.parse(json) as TenantOverride<string>;
       } catch {
         this.logger.warn({ tenantId }, 'ignoring an unreadable override stored in Redis');
       }
@@ -97,7 +97,7 @@ export class RedisFleetSync implements FleetSync {
     return out;
   }
 
-  async saveOverride(tenantId: string, override: TenantOverride | null): Promise<void> {
+  async saveOverride(tenantId: string, override: TenantOverride<string> | null): Promise<void> {
     await PUBLISH.run(this.client, [this.overridesKey, this.eventsKey], ['override', tenantId, override ? JSON.stringify(override) : '', this.ttlMs, 1000]);
   }
 
@@ -116,7 +116,7 @@ export class RedisFleetSync implements FleetSync {
     };
   }
 
-  recordSeen(tenantId: string, _tier: Tier, at: number): void {
+  recordSeen(tenantId: string, _tier: string, at: number): void {
     if (this.closed) return;
     this.pendingSeen.set(tenantId, at);
     if (this.flushTimer === undefined) {
@@ -283,7 +283,7 @@ function toEvent(fields: string[]): FleetEvent | undefined {
   if (f.type === 'reset') return { type: 'reset', tenantId: f.tenant };
   if (f.type !== 'override') return undefined;
   try {
-    return { type: 'override', tenantId: f.tenant, override: f.data ? (JSON.parse(f.data) as TenantOverride) : null };
+    return { type: 'override', tenantId: f.tenant, override: f.data ? (JSON.parse(f.data) as TenantOverride<string>) : null };
   } catch {
     return undefined;
   }

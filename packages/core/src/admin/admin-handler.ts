@@ -36,7 +36,7 @@ export class AdminHandler {
   private readonly routes: Route[];
 
   constructor(
-    manager: RateLimitManager,
+    manager: RateLimitManager<string>,
     private readonly options: AdminOptions & { logger: Logger },
   ) {
     this.prefix = (options.prefix ?? DEFAULT_ADMIN_PREFIX).replace(/\/+$/, '');
@@ -76,7 +76,7 @@ export class AdminHandler {
           const tenantId = decode(x[1]);
           const body = parseBody(req.body);
           if (body === INVALID) return fail(400, 'invalid_request', 'Invalid Request', 'body must be a JSON quota object');
-          await m.setTenantOverride(tenantId, body as TenantOverride);
+          await m.setTenantOverride(tenantId, body as TenantOverride<string>);
           return json(200, { tenantId, override: m.getTenantOverride(tenantId) });
         },
       },

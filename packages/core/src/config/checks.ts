@@ -1,7 +1,7 @@
 import type { ConfigIssue } from '../errors.js';
 import { MAX_RATE, MAX_WINDOW_MS, MIN_RATE, policyProblem } from '../algorithms/gcra.js';
 import { MAX_TIMER_MS } from '../clock.js';
-import { TIERS, type TenantQuotaConfig, type Tier, isTier } from '../tiers.js';
+import type { TenantQuotaConfig } from '../tiers.js';
 
 /** Collects configuration problems so they can be reported together. */
 export class Issues {
@@ -76,14 +76,23 @@ export function checkOneOf(issues: Issues, key: string, v: unknown, allowed: rea
   issues.check(typeof v === 'string' && allowed.includes(v), key, `must be one of ${allowed.join(', ')}, got ${show(v)}`);
 }
 
-export function checkTier(issues: Issues, key: string, v: unknown): void {
+/** `v` names one of `tiers` (the manager's tier names); a near miss gets a suggestion. */
+export function checkTier(issues: Issues, key: string, v: unknown, tiers: readonly string[]): void {
   if (v === undefined) return;
-  issues.check(isTier(v), key, `must be one of ${TIERS.join(', ')}, got ${show(v)}`);
+  if (typeof v === 'string' && tiers.includes(v)) return;
+  const hint = typeof v === 'string' ? closest(v, tiers) : undefined;
+  issues.add(key, `must be one of ${tiers.join(', ')}, got ${show(v)}${hint ? ` (did you mean ${hint}?)` : ''}`);
 }
 
 export function checkFunction(issues: Issues, key: string, v: unknown): void {
   if (v === undefined) return;
   issues.check(typeof v === 'function', key, `must be a function, got ${typeof v}`);
+}
+
+/** The object without its `undefined` values (spreading must not erase what they would override). */
+export function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  if (!isPlainObject(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -148,9 +157,9 @@ function editDistance(a: string, b: string): number {
  * An override's rate and burst against every tier it may apply to (its pinned tier, else all):
  * an override that sets only the rate inherits the burst of whatever tier the tenant resolves to.
  */
-export function checkOverrideWindow(issues: Issues, key: string, override: Record<string, unknown>, tiers: Readonly<Record<Tier, TenantQuotaConfig>>): void {
-  const pinned = isTier(override.tier);
-  for (const tier of pinned ? [override.tier as Tier] : TIERS) {
+export function checkOverrideWindow(issues: Issues, key: string, override: Record<string, unknown>, tiers: Readonly<Record<string, TenantQuotaConfig>>): void {
+  const pinned = typeof override.tier === 'string' && Object.hasOwn(tiers, override.tier);
+  for (const tier of pinned ? [override.tier as string] : Object.keys(tiers)) {
     const inherited = override.burstSize === undefined ? 'burstSize' : 'requestsPerSecond';
     const note =
       pinned || (override.burstSize !== undefined && override.requestsPerSecond !== undefined)

@@ -2,7 +2,7 @@ import { RateLimitConfigError } from '../errors.js';
 import { type HeaderFamilies, ALL_HEADER_FAMILIES } from '../http/headers.js';
 import type { CompiledTrustProxy } from '../tenant/client-address.js';
 import { type Cidr, parseCidr } from '../tenant/ip.js';
-import type { Tier } from '../tiers.js';
+import { TIERS } from '../tiers.js';
 import { checkBoolean, checkFunction, checkKnownKeys, checkOneOf, checkTier, checkWhole, Issues, isPlainObject } from './checks.js';
 import type { RateLimitEnvConfig } from './env/env-config.js';
 import { adminTokenProblem } from './admin-token.js';
@@ -14,7 +14,7 @@ export interface ResolvedHttpConfig<Req> {
   /** Lower-cased header names, in priority order (empty: headers are not read). */
   tenantHeaders: string[];
   resolveTenant: RateLimitHttpOptions<Req>['resolveTenant'];
-  anonymous: { mode: AnonymousMode; tier: Tier; ipv4Prefix: number; ipv6Prefix: number };
+  anonymous: { mode: AnonymousMode; tier: string; ipv4Prefix: number; ipv6Prefix: number };
   trustProxy: CompiledTrustProxy;
   requestIdHeader: string;
   problemFormat: ProblemFormat;
@@ -28,7 +28,15 @@ export interface ResolvedHttpConfig<Req> {
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const DEFAULT_TENANT_HEADERS = ['x-tenant-id', 'x-aurum-tenant'];
 
-export function resolveHttpConfig<Req>(o: RateLimitHttpOptions<Req>, env: RateLimitEnvConfig & { adminToken?: string }): ResolvedHttpConfig<Req> {
+/**
+ * Validates the HTTP options over the environment's and fills in defaults.
+ * @param tiers the manager's tier names (`anonymous.tier` must be one)
+ */
+export function resolveHttpConfig<Req>(
+  o: RateLimitHttpOptions<Req, string>,
+  env: RateLimitEnvConfig & { adminToken?: string },
+  tiers: readonly string[] = TIERS,
+): ResolvedHttpConfig<Req> {
   const issues = new Issues();
   const headerList = (key: string, v: unknown): void => {
     if (v === undefined) return;
@@ -41,7 +49,7 @@ export function resolveHttpConfig<Req>(o: RateLimitHttpOptions<Req>, env: RateLi
   if (anon !== undefined && issues.check(isPlainObject(anon), 'anonymous', 'must be ip, shared, reject or an object')) {
     checkKnownKeys(issues, 'anonymous', anon as Record<string, unknown>, ['mode', 'tier', 'ipv4Prefix', 'ipv6Prefix']);
     checkOneOf(issues, 'anonymous.mode', anon.mode, ['ip', 'shared', 'reject']);
-    checkTier(issues, 'anonymous.tier', anon.tier);
+    checkTier(issues, 'anonymous.tier', anon.tier, tiers);
     checkWhole(issues, 'anonymous.ipv4Prefix', anon.ipv4Prefix, 0, 32);
     checkWhole(issues, 'anonymous.ipv6Prefix', anon.ipv6Prefix, 0, 128);
   }

@@ -1,7 +1,6 @@
 import type { RateLimitStore } from '../store/types.js';
-import { TIERS, type Tier } from '../tiers.js';
 import { MAX_TIMER_MS } from '../clock.js';
-import { checkBoolean, checkKnownKeys, checkPositive, checkTimerMs, checkWhole, type Issues, isPlainObject } from './checks.js';
+import { checkBoolean, checkKnownKeys, checkPositive, checkTimerMs, checkWhole, definedOnly, type Issues, isPlainObject } from './checks.js';
 import type { RateLimitEnvConfig } from './env/env-config.js';
 import type { AdaptiveConcurrencyOptions, LoadOptions, ResolvedLoadConfig } from '../load/load-options.js';
 
@@ -28,10 +27,17 @@ const DEFAULT_FLOOR = 0.05;
  * Validates `load` (code options over `AURUM_API_RATE_LIMIT_LOAD_*`, already validated by the
  * env loader) and fills in defaults. Every problem goes to `issues`.
  * @param store the manager's shared store: fleet load needs one that can share it
+ * @param tiers the manager's tier names: per-tier floors may name only these
  */
-export function resolveLoad(issues: Issues, load: LoadOptions | undefined, env: RateLimitEnvConfig, store: RateLimitStore | undefined): ResolvedLoadConfig {
+export function resolveLoad(
+  issues: Issues,
+  load: LoadOptions<string> | undefined,
+  env: RateLimitEnvConfig,
+  store: RateLimitStore | undefined,
+  tiers: readonly string[],
+): ResolvedLoadConfig {
   // A key given as `undefined` in code keeps the environment's value, not erases it.
-  const merged: LoadOptions = { ...env.load, ...definedOnly(load) };
+  const merged: LoadOptions<string> = { ...env.load, ...definedOnly(load) };
   if (load !== undefined && issues.check(isPlainObject(load), 'load', 'must be an object')) {
     checkKnownKeys(issues, 'load', load as Record<string, unknown>, LOAD_KEYS);
     checkBoolean(issues, 'load.enabled', load.enabled);
@@ -52,7 +58,7 @@ export function resolveLoad(issues: Issues, load: LoadOptions | undefined, env: 
         `must be a number in [0, 1), got ${String(load.threshold)}`,
       );
     checkPositive(issues, 'load.minFactor', load.minFactor, 1);
-    if (load.floor !== undefined) checkFloor(issues, load.floor);
+    if (load.floor !== undefined) checkFloor(issues, load.floor, tiers);
     checkTimerMs(issues, 'load.sampleIntervalMs', load.sampleIntervalMs);
     if (load.smoothingMs !== undefined)
       issues.check(
@@ -75,8 +81,8 @@ export function resolveLoad(issues: Issues, load: LoadOptions | undefined, env: 
   if (enabled && fleet && typeof store?.fleet?.publishLoad !== 'function')
     issues.add('load.fleet', 'needs a shared store that shares load (a RedisStore with fleet sync on); this manager has none');
   // Per tier: the code's floor, else the environment's, else the default.
-  const pick = (f: LoadOptions['floor'], t: Tier): number | undefined => (typeof f === 'number' ? f : isPlainObject(f) ? f[t] : undefined);
-  const floor = Object.fromEntries(TIERS.map((t) => [t, pick(load?.floor, t) ?? pick(env.load?.floor, t) ?? DEFAULT_FLOOR])) as Record<Tier, number>;
+  const pick = (f: LoadOptions<string>['floor'], t: string): number | undefined => (typeof f === 'number' ? f : isPlainObject(f) ? f[t] : undefined);
+  const floor = Object.fromEntries(tiers.map((t) => [t, pick(load?.floor, t) ?? pick(env.load?.floor, t) ?? DEFAULT_FLOOR]));
   const adaptive = merged.adaptiveConcurrency;
   return {
     enabled,
@@ -107,21 +113,15 @@ function resolveAdaptive(a: AdaptiveConcurrencyOptions): Required<AdaptiveConcur
   };
 }
 
-/** The object without its `undefined` values (spreading must not erase what they would override). */
-function definedOnly<T extends object>(value: T | undefined): Partial<T> {
-  if (!isPlainObject(value)) return {};
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function checkFloor(issues: Issues, floor: unknown): void {
+function checkFloor(issues: Issues, floor: unknown, tiers: readonly string[]): void {
   const fraction = (v: unknown): boolean => typeof v === 'number' && v >= 0 && v <= 1;
   if (typeof floor === 'number') {
     issues.check(fraction(floor), 'load.floor', `must be a number in [0, 1], got ${String(floor)}`);
     return;
   }
   if (!issues.check(isPlainObject(floor), 'load.floor', 'must be a number in [0, 1] or an object keyed by tier')) return;
-  checkKnownKeys(issues, 'load.floor', floor as Record<string, unknown>, TIERS);
-  for (const tier of TIERS) {
+  checkKnownKeys(issues, 'load.floor', floor as Record<string, unknown>, tiers);
+  for (const tier of tiers) {
     const v = (floor as Record<string, unknown>)[tier];
     if (v !== undefined) issues.check(fraction(v), `load.floor.${tier}`, `must be a number in [0, 1], got ${String(v)}`);
   }

@@ -8,7 +8,7 @@ import type { FailMode } from '../store/resilient-store.js';
 import type { RateLimitStore } from '../store/types.js';
 import { tenantIdProblem, type TenantIdRules } from '../tenant/tenant-id.js';
 import type { ResolveTier, TierRule } from '../tenant/tier-resolver.js';
-import { DEFAULT_TIER_QUOTAS, TIERS, type TenantOverride, type TenantQuotaConfig, type Tier, isTier } from '../tiers.js';
+import type { TenantOverride, TenantQuotaConfig } from '../tiers.js';
 import {
   checkBoolean,
   checkFunction,
@@ -19,7 +19,6 @@ import {
   checkTier,
   checkTimerMs,
   checkWhole,
-  checkWindow,
   Issues,
   isPlainObject,
   MAX_FALLBACK_SHARE,
@@ -27,22 +26,24 @@ import {
 import type { RateLimitEnvConfig } from './env/env-config.js';
 import { loadConfigFromEnv } from './env/load.js';
 import { resolveLoad } from './resolve-load.js';
+import { declaredTierNames, resolveTiers } from './resolve-tiers.js';
 import { HTTP_OPTION_KEYS } from '../http/http-options.js';
 import type { ResolvedLoadConfig } from '../load/load-options.js';
-import { MANAGER_OPTION_KEYS, type RateLimitManagerOptions } from '../manager/manager-options.js';
+import { type AnyManagerOptions, MANAGER_OPTION_KEYS } from '../manager/manager-options.js';
 
 /** Manager options after env merge, defaults and validation. */
 export interface ResolvedManagerConfig {
   store: RateLimitStore | undefined;
   fallbackStore: RateLimitStore | undefined;
-  tiers: Record<Tier, TenantQuotaConfig>;
-  defaultTier: Tier;
-  overrides: Record<string, TenantOverride>;
-  tierRules: TierRule[];
-  resolveTier: ResolveTier | undefined;
+  /** Every tier by name: the four defaults first, then the tiers the options declare. */
+  tiers: Record<string, TenantQuotaConfig>;
+  defaultTier: string;
+  overrides: Record<string, TenantOverride<string>>;
+  tierRules: TierRule<string>[];
+  resolveTier: ResolveTier<string> | undefined;
   tierCache: { max: number; ttlMs: number };
   lookupTimeoutMs: number;
-  routes: RouteRule[];
+  routes: RouteRule<string>[];
   caseSensitiveRoutes: boolean;
   shadow: boolean;
   circuitBreaker: CircuitBreakerOptions;
@@ -64,7 +65,7 @@ export interface ResolvedManagerConfig {
 const ROUTE_KEYS = ['path', 'method', 'cost', 'bucket', 'quota', 'shadow', 'skip'];
 
 /** Reads the environment (unless `env: false`), merges code options over it, validates everything. */
-export function resolveManagerConfig(options: RateLimitManagerOptions = {}, extraKeys: readonly string[] = []): ResolvedManagerConfig {
+export function resolveManagerConfig(options: AnyManagerOptions = {}, extraKeys: readonly string[] = []): ResolvedManagerConfig {
   const issues = new Issues();
   if (!isPlainObject(options as unknown)) throw new RateLimitConfigError([{ key: 'options', message: 'must be an object' }]);
   const known = [...MANAGER_OPTION_KEYS, ...extraKeys];
@@ -75,33 +76,24 @@ export function resolveManagerConfig(options: RateLimitManagerOptions = {}, extr
   }
   checkKnownKeys(issues, '', Object.fromEntries(Object.entries(options).filter(([k]) => !(HTTP_OPTION_KEYS as readonly string[]).includes(k))), known);
 
-  const env = options.env === false ? {} : loadConfigFromEnv(options.env ?? process.env);
+  const tierNames = declaredTierNames(options.tiers);
+  const env = options.env === false ? {} : loadConfigFromEnv(options.env ?? process.env, { tiers: tierNames });
   const o = options;
 
   checkStore(issues, 'store', o.store);
   checkStore(issues, 'fallbackStore', o.fallbackStore);
 
-  const tiers = {} as Record<Tier, TenantQuotaConfig>;
-  if (o.tiers !== undefined && issues.check(isPlainObject(o.tiers), 'tiers', 'must be an object keyed by tier')) {
-    checkKnownKeys(issues, 'tiers', o.tiers as Record<string, unknown>, TIERS);
-    for (const tier of TIERS) if (o.tiers[tier] !== undefined) checkQuota(issues, `tiers.${tier}`, o.tiers[tier]);
-  }
-  for (const tier of TIERS) {
-    tiers[tier] = { ...DEFAULT_TIER_QUOTAS[tier], ...env.tiers?.[tier], ...(isPlainObject(o.tiers) ? o.tiers[tier] : undefined) };
-    // Rate and burst may come from different places (env and options): check them together,
-    // unless the tier's own options were already reported.
-    if (!issues.list.some((i) => i.key === `tiers.${tier}` || i.key.startsWith(`tiers.${tier}.`))) checkWindow(issues, `tiers.${tier}`, tiers[tier]);
-  }
+  const tiers = resolveTiers(issues, o.tiers, env.tiers);
 
-  checkTier(issues, 'defaultTier', o.defaultTier);
-  const overrides: Record<string, TenantOverride> = {};
+  checkTier(issues, 'defaultTier', o.defaultTier, tierNames);
+  const overrides: Record<string, TenantOverride<string>> = {};
   if (o.overrides !== undefined && issues.check(isPlainObject(o.overrides), 'overrides', 'must be an object keyed by tenant id')) {
     for (const [id, quota] of Object.entries(o.overrides)) {
       const problem = tenantIdProblem(id, o.tenantIdRules);
       issues.check(problem === undefined, `overrides.${id}`, `tenant id ${problem}`);
       checkQuota(issues, `overrides.${id}`, quota, ['tier']);
       if (isPlainObject(quota)) {
-        checkTier(issues, `overrides.${id}.tier`, quota.tier);
+        checkTier(issues, `overrides.${id}.tier`, quota.tier, tierNames);
         checkOverrideWindow(issues, `overrides.${id}`, quota, tiers);
       }
       overrides[id] = { ...quota };
@@ -119,7 +111,8 @@ export function resolveManagerConfig(options: RateLimitManagerOptions = {}, extr
         `${key}.pattern`,
         'must be a RegExp or a non-empty glob string',
       );
-      issues.check(isTier(rule.tier), `${key}.tier`, `must be one of ${TIERS.join(', ')}, got ${String(rule.tier)}`);
+      if (rule.tier === undefined) issues.add(`${key}.tier`, 'is required');
+      else checkTier(issues, `${key}.tier`, rule.tier, tierNames);
     });
   }
   checkFunction(issues, 'resolveTier', o.resolveTier);
@@ -133,7 +126,7 @@ export function resolveManagerConfig(options: RateLimitManagerOptions = {}, extr
 
   const routes = o.routes ?? [];
   if (issues.check(Array.isArray(routes), 'routes', 'must be an array of route rules')) {
-    for (const [i, r] of routes.entries()) checkRoute(issues, `routes[${i}]`, r);
+    for (const [i, r] of routes.entries()) checkRoute(issues, `routes[${i}]`, r, tierNames);
   }
   checkBoolean(issues, 'caseSensitiveRoutes', o.caseSensitiveRoutes);
   checkBoolean(issues, 'shadow', o.shadow);
@@ -156,7 +149,7 @@ export function resolveManagerConfig(options: RateLimitManagerOptions = {}, extr
   checkOneOf(issues, 'failMode', o.failMode, ['fallback', 'open', 'closed']);
   checkWhole(issues, 'fallbackShare', o.fallbackShare, 1, MAX_FALLBACK_SHARE);
   checkBoolean(issues, 'blockedCache', o.blockedCache);
-  const load = resolveLoad(issues, o.load, env, o.store);
+  const load = resolveLoad(issues, o.load, env, o.store, tierNames);
   checkTimerMs(issues, 'concurrencyLeaseMs', o.concurrencyLeaseMs);
   if (o.tenantIdRules !== undefined && issues.check(isPlainObject(o.tenantIdRules), 'tenantIdRules', 'must be an object')) {
     checkKnownKeys(issues, 'tenantIdRules', o.tenantIdRules as Record<string, unknown>, ['maxLength', 'pattern']);
@@ -216,7 +209,7 @@ function checkStore(issues: Issues, key: string, store: unknown): void {
   issues.check(combined === undefined || typeof combined === 'function', `${key}.consumeAndAcquire`, 'must be a function when present');
 }
 
-function checkRoute(issues: Issues, key: string, rule: RouteRule): void {
+function checkRoute(issues: Issues, key: string, rule: RouteRule<string>, tierNames: readonly string[]): void {
   if (!issues.check(isPlainObject(rule), key, 'must be a route rule object')) return;
   checkKnownKeys(issues, key, rule as unknown as Record<string, unknown>, ROUTE_KEYS);
   issues.check(
@@ -242,9 +235,9 @@ function checkRoute(issues: Issues, key: string, rule: RouteRule): void {
   if (rule.quota !== undefined) {
     if (!issues.check(rule.bucket !== undefined, `${key}.quota`, 'needs a bucket: a quota applies to a separate bucket')) return;
     if (!issues.check(isPlainObject(rule.quota), `${key}.quota`, 'must be { requestsPerSecond, burstSize } or keyed by tier')) return;
-    const perTier = Object.keys(rule.quota).some((k) => isTier(k));
+    const perTier = Object.keys(rule.quota).some((k) => tierNames.includes(k));
     if (perTier) {
-      checkKnownKeys(issues, `${key}.quota`, rule.quota as Record<string, unknown>, TIERS);
+      checkKnownKeys(issues, `${key}.quota`, rule.quota as Record<string, unknown>, tierNames);
       for (const [tier, q] of Object.entries(rule.quota)) checkBucketQuota(issues, `${key}.quota.${tier}`, q);
     } else {
       checkBucketQuota(issues, `${key}.quota`, rule.quota);

@@ -3,7 +3,8 @@ import type { AdminHttpRequest } from '../admin/admin-handler.js';
 import { checkKnownKeys, Issues } from '../config/checks.js';
 import { MANAGER_OPTION_KEYS } from '../manager/manager-options.js';
 import { HTTP_OPTION_KEYS } from './http-options.js';
-import type { RateLimitOptions } from './rate-limit-options.js';
+import type { TenantQuotaConfig } from '../tiers.js';
+import type { AnyRateLimitOptions, RateLimitOptions } from './rate-limit-options.js';
 import { type ResolvedHttpConfig, resolveHttpConfig } from '../config/resolve-http.js';
 import { InvalidTenantError, isAurumError, RateLimitConfigError } from '../errors.js';
 import type { LoadControl } from '../load/load-control.js';
@@ -28,7 +29,7 @@ const CONTINUE: HttpOutcome = Object.freeze({ action: 'continue', headers: {} })
  * translate their request into {@link HttpRequestInfo} and write the {@link HttpOutcome}.
  */
 export class HttpRateLimiter<Req = unknown> {
-  readonly manager: RateLimitManager;
+  readonly manager: RateLimitManager<string>;
   readonly config: ResolvedHttpConfig<Req>;
   /** The admin API, unless disabled with `admin: false`. */
   readonly admin: AdminHandler | undefined;
@@ -38,7 +39,7 @@ export class HttpRateLimiter<Req = unknown> {
   private readonly logs: LogThrottle;
   private readonly hooks: UserHooks<Req>;
 
-  constructor(options: RateLimitOptions<Req> = {}) {
+  constructor(options: RateLimitOptions<Req> | AnyRateLimitOptions<Req> = {}) {
     const { manager, ...rest } = options;
     if (manager !== undefined) {
       const clash = Object.keys(rest).filter(
@@ -54,10 +55,12 @@ export class HttpRateLimiter<Req = unknown> {
     }
     // Validate both halves before throwing, so one error lists every problem.
     const built = manager ?? attempt(() => new RateLimitManager(rest, HTTP_OPTION_KEYS));
-    const config = attempt(() => resolveHttpConfig(rest, built instanceof RateLimitManager ? built.config.env : {}));
+    const config = attempt(() =>
+      built instanceof RateLimitManager ? resolveHttpConfig(rest, built.config.env, Object.keys(built.config.tiers)) : resolveHttpConfig(rest, {}),
+    );
     const issues = [built, config].flatMap((r) => (r instanceof RateLimitConfigError ? r.issues : []));
     if (issues.length > 0) throw new RateLimitConfigError(issues);
-    this.manager = built as RateLimitManager;
+    this.manager = built as RateLimitManager<string>;
     this.config = config as ResolvedHttpConfig<Req>;
     this.ownsManager = manager === undefined;
     this.tracker = this.manager.load?.tracksRequests ? this.manager.load : undefined;
@@ -112,7 +115,7 @@ export class HttpRateLimiter<Req = unknown> {
       const load = this.tracker;
       let startedAt = 0;
       if (load !== undefined) {
-        if (!decision.metadata.shadow && !load.admits(manager.config.tiers[decision.metadata.tier].priorityBoost)) {
+        if (!decision.metadata.shadow && !load.admits((manager.config.tiers[decision.metadata.tier] as TenantQuotaConfig).priorityBoost)) {
           return this.refuse(
             req,
             'load_shed',
@@ -238,6 +241,6 @@ function attempt<T>(build: () => T): T | RateLimitConfigError {
 }
 
 /** Builds an {@link HttpRateLimiter}; adapters call this with their options. */
-export function createHttpRateLimiter<Req = unknown>(options: RateLimitOptions<Req> = {}): HttpRateLimiter<Req> {
+export function createHttpRateLimiter<Req = unknown, T extends string = never>(options: RateLimitOptions<Req, T> = {}): HttpRateLimiter<Req> {
   return new HttpRateLimiter<Req>(options);
 }

@@ -7,11 +7,11 @@ import type { Tier } from '../tiers.js';
 export type AnonymousMode = 'ip' | 'shared' | 'reject';
 
 /** How requests without a tenant are limited: `anonymous` of {@link RateLimitHttpOptions}. */
-export interface AnonymousPolicy {
+export interface AnonymousPolicy<T extends string = Tier> {
   /** `ip` (default): a bucket per client address group; `shared`: one bucket; `reject`: 400. */
   mode?: AnonymousMode;
   /** @default 'free' */
-  tier?: Tier;
+  tier?: T;
   /** IPv4 addresses sharing a bucket: /32 is one address each. @default 32 */
   ipv4Prefix?: number;
   /** IPv6 addresses sharing a bucket; /56 is a typical customer delegation. @default 56 */
@@ -21,8 +21,11 @@ export interface AnonymousPolicy {
 /** Body shape of 4xx/5xx answers. */
 export type ProblemFormat = 'aurum' | 'rfc9457';
 
-/** HTTP-level options shared by every adapter. `Req` is the framework's request type. */
-export interface RateLimitHttpOptions<Req = unknown> {
+/**
+ * HTTP-level options shared by every adapter. `Req` is the framework's request type; `T` the tier
+ * names of your own (see {@link RateLimitManagerOptions}).
+ */
+export interface RateLimitHttpOptions<Req = unknown, T extends string = Tier> {
   /** Headers carrying the tenant id, first present wins. @default ['X-Tenant-ID', 'X-Aurum-Tenant'] */
   tenantHeaders?: string[];
   /**
@@ -31,7 +34,7 @@ export interface RateLimitHttpOptions<Req = unknown> {
    */
   resolveTenant?: (req: Req) => string | undefined | null | Promise<string | undefined | null>;
   /** Requests without a tenant. @default { mode: 'ip', tier: 'free', ipv4Prefix: 32, ipv6Prefix: 56 } */
-  anonymous?: AnonymousMode | AnonymousPolicy;
+  anonymous?: AnonymousMode | AnonymousPolicy<T>;
   /** Whether to believe `X-Forwarded-For`. @default false */
   trustProxy?: TrustProxy;
   /** Header whose value becomes the problem body's `instance`. @default 'X-Request-ID' */

@@ -1,4 +1,4 @@
-import { TIERS, type TenantQuotaConfig, type Tier } from '../tiers.js';
+import type { TenantQuotaConfig } from '../tiers.js';
 
 /**
  * Rate multiplier for a tenant under `load`: 1 up to `threshold`, then falling linearly to
@@ -17,8 +17,10 @@ export function loadFactor(load: number, threshold: number, minFactor: number, p
  * The floor for a priority boost: the highest floor of the tiers whose boost is at most this one
  * (the lowest tier's floor below every tier), so a higher boost never gets a lower floor.
  */
-export function floorForBoost(floors: Readonly<Record<Tier, number>>, tiers: Readonly<Record<Tier, TenantQuotaConfig>>): (priorityBoost: number) => number {
-  const points = TIERS.map((t) => [tiers[t].priorityBoost, floors[t]] as const).sort((a, b) => a[0] - b[0]);
+export function floorForBoost(floors: Readonly<Record<string, number>>, tiers: Readonly<Record<string, TenantQuotaConfig>>): (priorityBoost: number) => number {
+  const points = Object.entries(tiers)
+    .map(([t, quota]) => [quota.priorityBoost, floors[t] ?? 0] as const)
+    .sort((a, b) => a[0] - b[0]);
   let running = 0;
   const steps = points.map(([boost, floor]) => {
     running = Math.max(running, floor);

@@ -3,7 +3,7 @@ import type { Clock, Timers } from '../clock.js';
 import type { Logger } from '../observe/logger.js';
 import { type RateLimitObserver, safely } from '../observe/observer.js';
 import type { FleetSync } from '../store/fleet.js';
-import { TIERS, type TenantQuotaConfig, type Tier } from '../tiers.js';
+import type { TenantQuotaConfig } from '../tiers.js';
 import { floorForBoost, loadFactor } from './adjust.js';
 import { AimdLimit } from './aimd.js';
 import type { BuiltinLoadSignal, ResolvedLoadConfig } from './load-options.js';
@@ -22,7 +22,7 @@ export interface LoadReport {
   /** Instances counted in `fleetLoad`, else `null`. */
   readonly fleetInstances: number | null;
   /** The multiplier each tier's rate and concurrency get now (1 = none). */
-  readonly loadFactors: Readonly<Record<Tier, number>>;
+  readonly loadFactors: Readonly<Record<string, number>>;
   /** Requests in flight, when counted (the `inFlight` signal or adaptive concurrency), else `null`. */
   readonly inFlight: number | null;
   /** The adaptive concurrency limit when it is on, else `null`. */
@@ -31,7 +31,7 @@ export interface LoadReport {
 
 /** What a {@link LoadControl} needs from its manager. */
 export interface LoadControlDeps {
-  readonly tiers: Readonly<Record<Tier, TenantQuotaConfig>>;
+  readonly tiers: Readonly<Record<string, TenantQuotaConfig>>;
   /** The shared store's fleet sync; used only with `load.fleet`. */
   readonly fleet: FleetSync | undefined;
   readonly clock: Clock;
@@ -107,9 +107,9 @@ export class LoadControl {
   }
 
   /** The factor of each tier (at the tier's own priorityBoost). */
-  tierFactors(): Record<Tier, number> {
-    const out = {} as Record<Tier, number>;
-    for (const tier of TIERS) out[tier] = this.factorFor(this.deps.tiers[tier].priorityBoost);
+  tierFactors(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [tier, quota] of Object.entries(this.deps.tiers)) out[tier] = this.factorFor(quota.priorityBoost);
     return out;
   }
 

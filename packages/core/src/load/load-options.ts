@@ -6,7 +6,7 @@ import type { Tier } from '../tiers.js';
 export type BuiltinLoadSignal = 'eventLoopUtilization' | 'eventLoopDelay' | 'inFlight';
 
 /** How quotas follow load. See docs/load-shedding.md. */
-export interface LoadOptions {
+export interface LoadOptions<T extends string = Tier> {
   /** Adjust quotas to load at all. @default true */
   enabled?: boolean;
   /**
@@ -28,7 +28,7 @@ export interface LoadOptions {
    * Lowest multiplier, for every tier or per tier, so nobody is starved; with 0 the curve alone
    * decides (down to `minFactor ^ (1 / priorityBoost)`). Per-tier floors are applied so a higher priority never gets a lower floor. @default 0.05
    */
-  floor?: number | Partial<Record<Tier, number>>;
+  floor?: number | { [K in T]?: number };
   /** Milliseconds between samples (an unref'd timer, off the request path). @default 1000 */
   sampleIntervalMs?: number;
   /**
@@ -79,7 +79,8 @@ export interface ResolvedLoadConfig {
   inFlightCapacity: number | undefined;
   threshold: number;
   minFactor: number;
-  floor: Record<Tier, number>;
+  /** Per tier name. */
+  floor: Record<string, number>;
   sampleIntervalMs: number;
   smoothingMs: number;
   fleet: boolean;

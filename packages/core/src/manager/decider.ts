@@ -8,7 +8,6 @@ import type { PathCache, PathInfo } from '../routing/path-cache.js';
 import { BUCKET_NAME } from '../routing/route-rules.js';
 import type { FleetSync } from '../store/fleet.js';
 import type { DecisionSource, LeaseResult, RateLimitStore } from '../store/types.js';
-import type { Tier } from '../tiers.js';
 import type { Admission, RateLimitDecision, RateLimitMetadata } from './decision.js';
 import { quotaForTier, scaledPolicy } from './policy.js';
 import type { CheckOptions } from './reports.js';
@@ -55,7 +54,7 @@ export class Decider {
    */
   decide(
     ctx: TenantContext,
-    tier: Tier,
+    tier: string,
     now: number,
     path: string,
     options: CheckOptions,
@@ -102,7 +101,7 @@ export class Decider {
   /** The decision through an asynchronous store call: with a slot wanted and a store that can, both in one round trip. */
   private async remote(
     ctx: TenantContext,
-    tier: Tier,
+    tier: string,
     now: number,
     info: PathInfo,
     route: string,
@@ -141,7 +140,7 @@ export class Decider {
   /** The decision and its metadata from the store's answer; notes it and tells observers. */
   private finish(
     ctx: TenantContext,
-    tier: Tier,
+    tier: string,
     now: number,
     info: PathInfo,
     route: string,
@@ -191,7 +190,7 @@ export class Decider {
   }
 
   /** Notes the decision in the context (status listings) and, with a fleet, in its tenant index. */
-  private remember(ctx: TenantContext, tier: Tier, allowed: boolean, now: number): void {
+  private remember(ctx: TenantContext, tier: string, allowed: boolean, now: number): void {
     ctx.seen = true;
     ctx.lastSeen = now;
     if (allowed) ctx.allowed++;
@@ -207,7 +206,7 @@ export class Decider {
 }
 
 /** The decision of a route a rule says not to limit: no bucket touched. */
-function skippedDecision(subject: Subject, tier: Tier, path: string, route: string): RateLimitDecision {
+function skippedDecision(subject: Subject, tier: string, path: string, route: string): RateLimitDecision {
   return {
     allowed: true,
     retryAfter: 0,

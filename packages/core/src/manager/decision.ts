@@ -1,6 +1,5 @@
 import type { DenyReason } from '../algorithms/gcra.js';
 import type { DecisionSource } from '../store/types.js';
-import type { Tier } from '../tiers.js';
 
 /** Why a request was (or in shadow mode, would have been) refused. */
 export type LimitReason = 'rate_limited' | 'load_shed' | DenyReason;
@@ -10,7 +9,7 @@ export interface RateLimitMetadata {
   /** False only when the request is refused (shadow mode lets exceeded requests through). */
   readonly allowed: boolean;
   readonly tenantId: string;
-  readonly tier: Tier;
+  readonly tier: string;
   readonly anonymous: boolean;
   /** The request path after normalisation. */
   readonly path: string;
@@ -61,7 +60,7 @@ export interface ConcurrencySlot {
   readonly active: number;
   readonly limit: number;
   readonly tenantId: string;
-  readonly tier: Tier;
+  readonly tier: string;
   /** Multiplier applied to `maxConcurrentRequests` for load (1 or absent = none); `limit` is already scaled. */
   readonly loadFactor?: number;
   /** Refused only because load reduced the limit: the tenant is under its full `maxConcurrentRequests` (a load shed, not a 429). */

@@ -10,24 +10,33 @@ import type { FailMode } from '../store/resilient-store.js';
 import type { RateLimitStore } from '../store/types.js';
 import type { TenantIdRules } from '../tenant/tenant-id.js';
 import type { ResolveTier, TierRule } from '../tenant/tier-resolver.js';
-import type { TenantOverride, TenantQuotaConfig, Tier } from '../tiers.js';
+import type { TenantOverride, Tier, TierTable } from '../tiers.js';
 
-/** Options of {@link createRateLimitManager}. Everything is optional; environment variables fill the gaps. */
-export interface RateLimitManagerOptions {
+/**
+ * Options of {@link createRateLimitManager}. Everything is optional; environment variables fill the gaps.
+ *
+ * `T` is the tier names of your own that `tiers` declares (inferred when the options are written
+ * in the call): every other option that names a tier accepts them, and a typo fails to compile.
+ */
+export interface RateLimitManagerOptions<T extends string = never> {
   /** Shared store (Redis). Wrapped in a breaker, timeout and memory fallback unless it is local. @default new MemoryStore() */
   store?: RateLimitStore;
   /** Store used while `store` fails. @default new MemoryStore() */
   fallbackStore?: RateLimitStore;
-  /** Per-tier quota changes, merged over the defaults (and env). */
-  tiers?: Partial<Record<Tier, Partial<TenantQuotaConfig>>>;
+  /**
+   * The tier table: changes to the four default tiers (merged over the defaults and env), and
+   * tiers of your own under any name (`gold`, `internal`, `partner`), each with a full quota.
+   * Under load a tier is shed by its `priorityBoost`.
+   */
+  tiers?: TierTable<T>;
   /** Tier of a tenant no rule or lookup places. @default 'free' */
-  defaultTier?: Tier;
+  defaultTier?: NoInfer<Tier | T>;
   /** Per-tenant quota overrides; they beat tier rules and `resolveTier`. */
-  overrides?: Record<string, TenantOverride>;
+  overrides?: Record<string, TenantOverride<NoInfer<Tier | T>>>;
   /** Ordered tenant-id patterns → tier; first match wins. */
-  tierRules?: TierRule[];
+  tierRules?: TierRule<NoInfer<Tier | T>>[];
   /** Asked (and cached) for tenants no rule matches. */
-  resolveTier?: ResolveTier;
+  resolveTier?: ResolveTier<NoInfer<Tier | T>>;
   /**
    * Longest wait for a user lookup on the request path (`resolveTier`, and the HTTP option
    * `resolveTenant`), in ms. A late or failing `resolveTier` gives the tenant's last known tier
@@ -38,7 +47,7 @@ export interface RateLimitManagerOptions {
   /** Cache of `resolveTier` answers. @default { max: 10000, ttlMs: 60000 } */
   tierCache?: { max?: number; ttlMs?: number };
   /** Per-route cost, separate buckets, shadow mode or skipping; first match wins. */
-  routes?: RouteRule[];
+  routes?: RouteRule<NoInfer<Tier | T>>[];
   /** Match route patterns case-sensitively. @default false, so `/V1/X` cannot dodge a rule on `/v1/x` */
   caseSensitiveRoutes?: boolean;
   /** Decide and report but never block. @default false */
@@ -56,7 +65,7 @@ export interface RateLimitManagerOptions {
    * hammering past its limit costs Redis nothing. @default true
    */
   blockedCache?: boolean;
-  load?: LoadOptions;
+  load?: LoadOptions<NoInfer<Tier | T>>;
   /** Lifetime of a concurrency lease that is never released (crashed process), in ms. @default 60000 */
   concurrencyLeaseMs?: number;
   /** Tenant id length and character rules. */
@@ -75,6 +84,9 @@ export interface RateLimitManagerOptions {
   /** Environment to read `AURUM_API_*` variables from, or `false` to ignore the environment. @default process.env */
   env?: Record<string, string | undefined> | false;
 }
+
+/** Options with any tier names, as validation sees them (`tiers` is checked at run time). */
+export type AnyManagerOptions = Omit<RateLimitManagerOptions<string>, 'tiers'> & { tiers?: unknown };
 
 /** Every key of {@link RateLimitManagerOptions}, for unknown-key checks. */
 export const MANAGER_OPTION_KEYS = [

@@ -1,5 +1,5 @@
 import { CircuitBreaker } from '../breaker/circuit-breaker.js';
-import type { RateLimitManagerOptions } from './manager-options.js';
+import type { AnyManagerOptions, RateLimitManagerOptions } from './manager-options.js';
 import { type ResolvedManagerConfig, resolveManagerConfig } from '../config/resolve-manager.js';
 import { ClosedError, RateLimitConfigError } from '../errors.js';
 import { LoadControl } from '../load/load-control.js';
@@ -11,6 +11,7 @@ import { ResilientStore } from '../store/resilient-store.js';
 import type { RateLimitStore } from '../store/types.js';
 import type { LookupFailure } from '../tenant/tier-resolver.js';
 import type { TenantOverride, Tier } from '../tiers.js';
+import { checkTier, Issues } from '../config/checks.js';
 import type { Admission, ConcurrencySlot, RateLimitDecision } from './decision.js';
 import { Decider, type Outcome } from './decider.js';
 import { FleetLink } from './fleet-link.js';
@@ -36,7 +37,7 @@ const NO_OPTIONS: CheckOptions = Object.freeze({});
  * {@link Decider} and {@link Slots} (the decision), {@link Overrides} and {@link FleetLink}
  * (changes here and fleet-wide), {@link StatusReports} (read-only views).
  */
-export class RateLimitManager {
+export class RateLimitManager<T extends string = never> {
   readonly config: ResolvedManagerConfig;
   /** The store decisions go through (a {@link ResilientStore} around a shared store). */
   readonly store: RateLimitStore;
@@ -56,7 +57,7 @@ export class RateLimitManager {
   private readonly routeBuckets: readonly string[];
   private isClosed = false;
 
-  constructor(options: RateLimitManagerOptions = {}, extraOptionKeys: readonly string[] = []) {
+  constructor(options: RateLimitManagerOptions<T> | AnyManagerOptions = {}, extraOptionKeys: readonly string[] = []) {
     const config = resolveManagerConfig(options, extraOptionKeys);
     this.config = config;
     this.observer = config.observer;
@@ -105,7 +106,12 @@ export class RateLimitManager {
   }
 
   /** The subject for an anonymous client group (`ip:203.0.113.7`, `shared`). */
-  anonymous(group: string, tier: Tier = 'free'): Subject {
+  anonymous(group: string, tier: Tier | T = 'free'): Subject {
+    if (!Object.hasOwn(this.config.tiers, tier)) {
+      const issues = new Issues();
+      checkTier(issues, 'tier', tier, Object.keys(this.config.tiers));
+      throw new RateLimitConfigError(issues.list);
+    }
     return this.subjects.anonymous(group, tier);
   }
 
@@ -208,7 +214,7 @@ export class RateLimitManager {
    * @throws InvalidTenantError for a bad id; RateLimitConfigError for a bad quota (synchronously)
    * @returns a promise that rejects with StoreUnavailableError if the fleet could not be told
    */
-  setTenantOverride(tenantId: string, quota: TenantOverride): Promise<void> {
+  setTenantOverride(tenantId: string, quota: TenantOverride<Tier | T>): Promise<void> {
     this.assertOpen();
     this.subjects.validId(tenantId);
     const issues = overrideIssues(quota, this.config.tiers);
@@ -230,7 +236,7 @@ export class RateLimitManager {
   }
 
   /** The override of a tenant, if any. */
-  getTenantOverride(tenantId: string): TenantOverride | undefined {
+  getTenantOverride(tenantId: string): TenantOverride<string> | undefined {
     return this.overrides.get(tenantId);
   }
 
@@ -276,7 +282,7 @@ export class RateLimitManager {
   }
 
   /** The tier a subject is limited under. */
-  tierOf(subject: Subject): Tier | Promise<Tier> {
+  tierOf(subject: Subject): string | Promise<string> {
     return this.reports.tierOf(subject);
   }
 
@@ -322,7 +328,7 @@ export class RateLimitManager {
 }
 
 /** Builds a manager. Options override `AURUM_API_*` environment variables. */
-export function createRateLimitManager(options: RateLimitManagerOptions = {}): RateLimitManager {
+export function createRateLimitManager<T extends string = never>(options: RateLimitManagerOptions<T> = {}): RateLimitManager<T> {
   return new RateLimitManager(options);
 }
 

@@ -1,13 +1,13 @@
-import { checkOverrideWindow, checkQuota, Issues, isPlainObject } from '../config/checks.js';
+import { checkOverrideWindow, checkQuota, checkTier, Issues, isPlainObject } from '../config/checks.js';
 import type { ConfigIssue } from '../errors.js';
-import { type TenantOverride, type TenantQuotaConfig, type Tier, TIERS } from '../tiers.js';
+import type { TenantOverride, TenantQuotaConfig } from '../tiers.js';
 
 /** Every problem of an override (shape, ranges, tier, refill window on the tiers it may apply to). */
-export function overrideIssues(quota: unknown, tiers: Readonly<Record<Tier, TenantQuotaConfig>>): ConfigIssue[] {
+export function overrideIssues(quota: unknown, tiers: Readonly<Record<string, TenantQuotaConfig>>): ConfigIssue[] {
   const issues = new Issues();
   checkQuota(issues, 'quota', quota, ['tier']);
   if (isPlainObject(quota)) {
-    if (quota.tier !== undefined && !TIERS.includes(quota.tier as Tier)) issues.add('quota.tier', `must be one of ${TIERS.join(', ')}`);
+    checkTier(issues, 'quota.tier', quota.tier, Object.keys(tiers));
     if (issues.list.length === 0) checkOverrideWindow(issues, 'quota', quota, tiers);
   }
   return issues.list;
@@ -19,10 +19,10 @@ export function overrideIssues(quota: unknown, tiers: Readonly<Record<Tier, Tena
  * know when to recompute.
  */
 export class Overrides {
-  private readonly map = new Map<string, TenantOverride>();
+  private readonly map = new Map<string, TenantOverride<string>>();
   private current = 0;
 
-  constructor(initial: Readonly<Record<string, TenantOverride>>) {
+  constructor(initial: Readonly<Record<string, TenantOverride<string>>>) {
     for (const [id, quota] of Object.entries(initial)) this.map.set(id, quota);
   }
 
@@ -31,7 +31,7 @@ export class Overrides {
     return this.current;
   }
 
-  get(tenantId: string): TenantOverride | undefined {
+  get(tenantId: string): TenantOverride<string> | undefined {
     return this.map.get(tenantId);
   }
 
@@ -39,7 +39,7 @@ export class Overrides {
     return this.map.has(tenantId);
   }
 
-  set(tenantId: string, override: TenantOverride): void {
+  set(tenantId: string, override: TenantOverride<string>): void {
     this.map.set(tenantId, override);
     this.current++;
   }
@@ -56,7 +56,7 @@ export class Overrides {
     this.current++;
   }
 
-  toObject(): Record<string, TenantOverride> {
+  toObject(): Record<string, TenantOverride<string>> {
     return Object.fromEntries(this.map);
   }
 }

@@ -1,6 +1,5 @@
 import { type BucketPolicy, clampPolicy } from '../algorithms/gcra.js';
 import type { BucketQuota } from '../routing/route-rules.js';
-import type { Tier } from '../tiers.js';
 
 /**
  * A bucket under a load factor: rate and burst both scaled (burst rounded up, at least 1), so the
@@ -23,7 +22,7 @@ export function concurrencyLimit(max: number, factor: number): number {
 }
 
 /** A route rule's quota for a tier: the rule's one quota, or its per-tier entry. */
-export function quotaForTier(quota: BucketQuota | Partial<Record<Tier, BucketQuota>>, tier: Tier): BucketQuota | undefined {
+export function quotaForTier(quota: BucketQuota | Readonly<Record<string, BucketQuota | undefined>>, tier: string): BucketQuota | undefined {
   if ('requestsPerSecond' in quota) return quota as BucketQuota;
-  return (quota as Partial<Record<Tier, BucketQuota>>)[tier];
+  return (quota as Readonly<Record<string, BucketQuota | undefined>>)[tier];
 }

@@ -1,6 +1,6 @@
 import type { CircuitState } from '../breaker/circuit-breaker.js';
 import type { LoadReport } from '../load/load-control.js';
-import type { TenantOverride, TenantQuotaConfig, Tier } from '../tiers.js';
+import type { TenantOverride, TenantQuotaConfig } from '../tiers.js';
 
 /** Per-call options of {@link RateLimitManager.checkRateLimit}. */
 export interface CheckOptions {
@@ -18,7 +18,7 @@ export interface CheckOptions {
 export interface TenantSummary {
   readonly tenantId: string;
   readonly key: string;
-  readonly tier: Tier;
+  readonly tier: string;
   readonly anonymous: boolean;
   readonly lastSeen: number;
   readonly allowed: number;
@@ -30,7 +30,7 @@ export interface TenantStatus {
   readonly tenantId: string;
   /** Seen (here or fleet-wide), overridden, or holding state; the admin API answers 404 otherwise. */
   readonly known: boolean;
-  readonly tier: Tier;
+  readonly tier: string;
   readonly quota: TenantQuotaConfig;
   readonly overridden: boolean;
   readonly limit: number;
@@ -81,8 +81,8 @@ export interface Readiness {
 
 /** Quota configuration as `GET /quotas` shows it. */
 export interface QuotaReport {
-  readonly defaultTier: Tier;
-  readonly tiers: Readonly<Record<Tier, TenantQuotaConfig>>;
-  readonly overrides: Readonly<Record<string, TenantOverride>>;
-  readonly tierRules: ReadonlyArray<{ pattern: string; tier: Tier }>;
+  readonly defaultTier: string;
+  readonly tiers: Readonly<Record<string, TenantQuotaConfig>>;
+  readonly overrides: Readonly<Record<string, TenantOverride<string>>>;
+  readonly tierRules: ReadonlyArray<{ pattern: string; tier: string }>;
 }

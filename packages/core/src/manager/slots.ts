@@ -1,7 +1,6 @@
 import type { LoadControl } from '../load/load-control.js';
 import { type RateLimitObserver, safely } from '../observe/observer.js';
 import type { LeaseResult, RateLimitStore } from '../store/types.js';
-import type { Tier } from '../tiers.js';
 import type { ConcurrencySlot } from './decision.js';
 import { concurrencyLimit } from './policy.js';
 import { leaseKeyOf, type TenantContext } from './tenant-context.js';
@@ -28,7 +27,7 @@ export class Slots {
   }
 
   /** Takes one slot without a promise when the store can (`acquireSync`), else `undefined`. */
-  takeSync(ctx: TenantContext, tier: Tier): ConcurrencySlot | undefined {
+  takeSync(ctx: TenantContext, tier: string): ConcurrencySlot | undefined {
     const { store, leaseMs } = this.deps;
     const { limit, factor } = this.limitOf(ctx);
     const lease = limit === 0 ? { allowed: false, active: 0, limit: 0 } : store.acquireSync?.(leaseKeyOf(ctx), limit, leaseMs);
@@ -36,7 +35,7 @@ export class Slots {
   }
 
   /** Takes one slot: synchronously from a store that can, else with one store call. */
-  async take(ctx: TenantContext, tier: Tier): Promise<ConcurrencySlot> {
+  async take(ctx: TenantContext, tier: string): Promise<ConcurrencySlot> {
     const { store, leaseMs } = this.deps;
     const { limit, factor } = this.limitOf(ctx);
     const lease =
@@ -47,7 +46,7 @@ export class Slots {
   }
 
   /** The slot a lease stands for (taken here or together with the decision). */
-  from(ctx: TenantContext, tier: Tier, factor: number, limit: number, lease: LeaseResult): ConcurrencySlot {
+  from(ctx: TenantContext, tier: string, factor: number, limit: number, lease: LeaseResult): ConcurrencySlot {
     const { store, observer } = this.deps;
     const subject = ctx.subject;
     if (observer?.onConcurrency)

@@ -4,7 +4,6 @@ import type { LoadControl, LoadReport } from '../load/load-control.js';
 import type { FleetSync } from '../store/fleet.js';
 import type { RateLimitStore } from '../store/types.js';
 import { tenantIdProblem } from '../tenant/tenant-id.js';
-import type { Tier } from '../tiers.js';
 import type { Overrides } from './overrides.js';
 import type { HealthReport, QuotaReport, Readiness, TenantStatus } from './reports.js';
 import type { Subject } from './subject.js';
@@ -137,7 +136,7 @@ export class StatusReports {
   }
 
   /** The tier a subject is limited under (its context's, or resolved afresh). */
-  tierOf(subject: Subject): Tier | Promise<Tier> {
+  tierOf(subject: Subject): string | Promise<string> {
     const { subjects, tiers, config } = this.deps;
     const ctx = subjects.known(subject) ?? newContext(subject);
     return tiers.tierFor(ctx, config.clock.now());

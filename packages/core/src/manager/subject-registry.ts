@@ -1,6 +1,5 @@
 import { InvalidTenantError } from '../errors.js';
 import { assertTenantId, type TenantIdRules } from '../tenant/tenant-id.js';
-import type { Tier } from '../tiers.js';
 import { anonymousSubject, bucketKey, isSubject, type Subject, tenantSubject } from './subject.js';
 import { newContext, type TenantContext, TenantContexts, leaseKeyOf } from './tenant-context.js';
 
@@ -30,7 +29,7 @@ export class SubjectRegistry {
   }
 
   /** The subject of an anonymous client group (`ip:203.0.113.7`, `shared`). */
-  anonymous(group: string, tier: Tier): Subject {
+  anonymous(group: string, tier: string): Subject {
     return anonymousSubject(group, tier);
   }
 

@@ -1,5 +1,4 @@
 import { InvalidTenantError } from '../errors.js';
-import type { Tier } from '../tiers.js';
 
 /**
  * Who a decision is about: a validated tenant, or an anonymous client group. Its `key` is the
@@ -16,7 +15,7 @@ export interface Subject {
   readonly tenantId: string;
   readonly anonymous: boolean;
   /** Pinned tier (anonymous clients); tenants are resolved by rules. */
-  readonly tier?: Tier;
+  readonly tier?: string;
 }
 
 /**
@@ -37,7 +36,7 @@ class MintedSubject implements Subject {
     readonly anonymous: boolean,
     /** Tenant id, or the anonymous group. */
     private readonly stem: string,
-    readonly tier?: Tier,
+    readonly tier?: string,
   ) {}
 
   get key(): string {
@@ -64,7 +63,7 @@ export function tenantSubject(tenantId: string): Subject {
 }
 
 /** The subject of an anonymous client group (`ip:203.0.113.7`, `shared`). */
-export function anonymousSubject(group: string, tier: Tier): Subject {
+export function anonymousSubject(group: string, tier: string): Subject {
   return new MintedSubject('anonymous', true, group, tier);
 }
 

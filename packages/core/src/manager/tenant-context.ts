@@ -1,5 +1,5 @@
 import type { BucketPolicy } from '../algorithms/gcra.js';
-import type { TenantQuotaConfig, Tier } from '../tiers.js';
+import type { TenantQuotaConfig } from '../tiers.js';
 import type { BucketHint } from '../store/types.js';
 import { bucketKey, leaseKey, type Subject } from './subject.js';
 
@@ -18,7 +18,7 @@ export interface TenantContext extends BucketHint {
   lease: string | undefined;
   version: number;
   tierExpiresAt: number;
-  tier: Tier;
+  tier: string;
   quota: TenantQuotaConfig;
   /** The main bucket's policy at load factor 1 (reused: no allocation per decision). */
   policy: BucketPolicy;

@@ -1,6 +1,5 @@
 import type { Logger } from '../observe/logger.js';
 import type { FleetSync, SeenTenant } from '../store/fleet.js';
-import type { Tier } from '../tiers.js';
 import { TimeSlice } from '../util/time-slice.js';
 import { TopK } from '../util/top-k.js';
 import type { TenantSummary } from './reports.js';
@@ -18,7 +17,7 @@ export interface ListingSource {
   /** Whether an id read from the shared index is a valid tenant id: the index is data, validated like a header. */
   isTenantId(id: string): boolean;
   /** The tier of a tenant this process has not limited (rules, overrides, `resolveTier`). */
-  tierOf(subject: Subject): Tier | Promise<Tier>;
+  tierOf(subject: Subject): string | Promise<string>;
   readonly fleet: FleetSync | undefined;
   /** `maxTrackedTenants`: how much of the fleet index to read from a fleet that cannot page. */
   readonly maxTracked: number;
@@ -134,7 +133,7 @@ async function fleetPage(source: ListingSource, fleet: FleetSync, want: number, 
 async function fleetSummary(source: ListingSource, seen: SeenTenant): Promise<TenantSummary> {
   const ctx = source.context(seen.tenantId);
   const subject = ctx?.subject ?? tenantSubject(seen.tenantId);
-  let tier: Tier;
+  let tier: string;
   if (ctx?.seen) tier = ctx.tier;
   else {
     const resolved = source.tierOf(subject);

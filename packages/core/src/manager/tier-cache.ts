@@ -2,7 +2,7 @@ import type { BucketPolicy } from '../algorithms/gcra.js';
 import type { ResolvedManagerConfig } from '../config/resolve-manager.js';
 import type { LookupFailure } from '../tenant/tier-resolver.js';
 import { TierResolver } from '../tenant/tier-resolver.js';
-import type { TenantQuotaConfig, Tier } from '../tiers.js';
+import type { TenantQuotaConfig } from '../tiers.js';
 import type { Overrides } from './overrides.js';
 import type { Subject } from './subject.js';
 import type { TenantContext } from './tenant-context.js';
@@ -26,6 +26,7 @@ export class TierCache {
     this.resolver = new TierResolver({
       rules: config.tierRules,
       ...(config.resolveTier && { resolveTier: config.resolveTier }),
+      tiers: Object.keys(config.tiers),
       defaultTier: config.defaultTier,
       cacheSize: config.tierCache.max,
       cacheTtlMs: config.tierCache.ttlMs,
@@ -38,11 +39,11 @@ export class TierCache {
   }
 
   /** The context's tier, refreshing tier, quota and policy when they may be stale. */
-  tierFor(ctx: TenantContext, now: number): Tier | Promise<Tier> {
+  tierFor(ctx: TenantContext, now: number): string | Promise<string> {
     const version = this.overrides.version;
     if (ctx.version === version && now < ctx.tierExpiresAt) return ctx.tier;
     const subject = ctx.subject;
-    const apply = (tier: Tier): Tier => {
+    const apply = (tier: string): string => {
       const quota = this.quotaOf(subject, tier);
       ctx.tier = tier;
       ctx.quota = quota;
@@ -75,8 +76,9 @@ export class TierCache {
   }
 
   /** A subject's quota under a tier: the tier's, with the tenant's override merged over it. */
-  quotaOf(subject: Subject, tier: Tier): TenantQuotaConfig {
-    const base = this.config.tiers[tier];
+  quotaOf(subject: Subject, tier: string): TenantQuotaConfig {
+    // Every tier reaching here was validated against the table (rules, overrides, lookups).
+    const base = this.config.tiers[tier] as TenantQuotaConfig;
     const override = subject.anonymous ? undefined : this.overrides.get(subject.tenantId);
     if (!override) return base;
     const { tier: _pinned, ...quota } = override;

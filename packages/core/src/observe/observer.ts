@@ -2,7 +2,6 @@ import type { CircuitStateChange } from '../breaker/circuit-breaker.js';
 import type { RateLimitMetadata } from '../manager/decision.js';
 import type { StoreFailure } from '../store/resilient-store.js';
 import type { LookupFailure } from '../tenant/tier-resolver.js';
-import type { Tier } from '../tiers.js';
 
 /**
  * One rate-limit decision, as metrics see it: the decision's metadata itself (no copy is made
@@ -13,7 +12,7 @@ export type DecisionEvent = RateLimitMetadata;
 /** One concurrency-slot attempt. */
 export interface ConcurrencyEvent {
   readonly tenantId: string;
-  readonly tier: Tier;
+  readonly tier: string;
   readonly allowed: boolean;
   readonly active: number;
   readonly limit: number;
@@ -46,7 +45,7 @@ export interface LoadEvent {
   /** The load factors are computed from: the fleet's mean with `load.fleet` (once known), else this process's. */
   readonly effective: number;
   /** The multiplier each tier's rate and concurrency get now (1 = none). */
-  readonly factors: Readonly<Record<Tier, number>>;
+  readonly factors: Readonly<Record<string, number>>;
 }
 
 /** Calls `fn` and swallows what it throws. */

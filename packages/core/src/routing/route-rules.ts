@@ -15,7 +15,7 @@ export interface BucketQuota {
  * `path` is a pattern over the normalized path: `:name` or `*` match one segment, a trailing
  * `/**` matches the rest (including nothing); a RegExp is tested as is.
  */
-export interface RouteRule {
+export interface RouteRule<T extends string = Tier> {
   path: string | RegExp;
   /** HTTP methods the rule applies to (any when omitted). */
   method?: string | readonly string[];
@@ -27,7 +27,7 @@ export interface RouteRule {
    */
   bucket?: string;
   /** The bucket's quota: one for every tier, or per tier (tiers left out use their own quota). */
-  quota?: BucketQuota | Partial<Record<Tier, BucketQuota>>;
+  quota?: BucketQuota | { [K in T]?: BucketQuota };
   /** Decide and report, never block. */
   shadow?: boolean;
   /** Do not limit matching requests at all. */

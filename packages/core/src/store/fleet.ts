@@ -1,8 +1,8 @@
-import type { TenantOverride, Tier } from '../tiers.js';
+import type { TenantOverride } from '../tiers.js';
 
 /** A change made on one instance that every instance must apply. */
 export type FleetEvent =
-  | { readonly type: 'override'; readonly tenantId: string; readonly override: TenantOverride | null }
+  | { readonly type: 'override'; readonly tenantId: string; readonly override: TenantOverride<string> | null }
   | { readonly type: 'reset'; readonly tenantId: string };
 
 /** A tenant some instance has limited recently. */
@@ -19,15 +19,15 @@ export interface SeenTenant {
  */
 export interface FleetSync {
   /** Every stored override. */
-  loadOverrides(): Promise<Record<string, TenantOverride>>;
+  loadOverrides(): Promise<Record<string, TenantOverride<string>>>;
   /** Stores (or with `null` removes) an override and announces it. */
-  saveOverride(tenantId: string, override: TenantOverride | null): Promise<void>;
+  saveOverride(tenantId: string, override: TenantOverride<string> | null): Promise<void>;
   /** Announces a reset, so every instance drops what it caches for the tenant. */
   publishReset(tenantId: string): Promise<void>;
   /** Delivers events from every instance (this one included); returns an unsubscribe function. */
   subscribe(listener: (event: FleetEvent) => void): () => void;
   /** Notes a tenant seen by this instance; implementations batch the writes. */
-  recordSeen(tenantId: string, tier: Tier, at: number): void;
+  recordSeen(tenantId: string, tier: string, at: number): void;
   /** Tenants seen fleet-wide, most recent first (ties by tenant id, descending), at most `limit`. */
   listSeen(limit: number): Promise<SeenTenant[]>;
   /**

@@ -1,18 +1,18 @@
 import { type Clock, systemTimers, type Timers } from '../clock.js';
 import { LogThrottle } from '../observe/log-throttle.js';
 import type { Logger } from '../observe/logger.js';
-import { isTier, type Tier } from '../tiers.js';
+import { type Tier, TIERS } from '../tiers.js';
 import { TIMED_OUT, within } from '../util/deadline.js';
 import { BoundedMap } from '../util/lru.js';
 
 /** Maps tenant ids to a tier. A string pattern is a glob: `*` any run, `?` one character. */
-export interface TierRule {
+export interface TierRule<T extends string = Tier> {
   pattern: RegExp | string;
-  tier: Tier;
+  tier: T;
 }
 
 /** Looks a tenant's tier up elsewhere (database, auth claims). Return `undefined` to fall through. */
-export type ResolveTier = (tenantId: string) => Tier | undefined | null | Promise<Tier | undefined | null>;
+export type ResolveTier<T extends string = Tier> = (tenantId: string) => T | undefined | null | Promise<T | undefined | null>;
 
 /** A user lookup on the request path that failed or did not answer in time. */
 export interface LookupFailure {
@@ -33,9 +33,11 @@ export function compilePattern(pattern: RegExp | string, flags = ''): RegExp {
 }
 
 export interface TierResolverOptions {
-  rules: readonly TierRule[];
-  resolveTier?: ResolveTier;
-  defaultTier: Tier;
+  rules: readonly TierRule<string>[];
+  resolveTier?: ResolveTier<string>;
+  /** The manager's tier names: an answer naming none of them is not used. @default the four default tiers */
+  tiers?: readonly string[];
+  defaultTier: string;
   cacheSize: number;
   cacheTtlMs: number;
   /** Longest wait for `resolveTier`, in ms. @default 100 */
@@ -49,12 +51,12 @@ export interface TierResolverOptions {
 /** A lookup in flight for one tenant: every request of that tenant waits on it, within its deadline. */
 interface Pending {
   /** The answer within the deadline, or `undefined` (timed out, failed, or no usable tier). */
-  readonly bounded: Promise<Tier | undefined>;
+  readonly bounded: Promise<string | undefined>;
   readonly startedAt: number;
 }
 
 interface Known {
-  readonly tier: Tier;
+  readonly tier: string;
   readonly at: number;
 }
 
@@ -68,7 +70,7 @@ interface Known {
  * tenant, not one per request.
  */
 export class TierResolver {
-  private readonly rules: ReadonlyArray<{ re: RegExp; tier: Tier }>;
+  private readonly rules: ReadonlyArray<{ re: RegExp; tier: string }>;
   /** Last answers, kept past their TTL so they can be served stale. */
   private readonly known: BoundedMap<string, Known>;
   private readonly pending = new Map<string, Pending>();
@@ -85,7 +87,7 @@ export class TierResolver {
   }
 
   /** The tier of `tenantId`; synchronous unless `resolveTier` has to be asked (and may be waited for). */
-  resolve(tenantId: string): Tier | Promise<Tier> {
+  resolve(tenantId: string): string | Promise<string> {
     for (const rule of this.rules) if (rule.re.test(tenantId)) return rule.tier;
     const lookup = this.options.resolveTier;
     if (!lookup) return this.options.defaultTier;
@@ -118,7 +120,7 @@ export class TierResolver {
     }
   }
 
-  private start(lookup: ResolveTier, tenantId: string, now: number): Pending {
+  private start(lookup: ResolveTier<string>, tenantId: string, now: number): Pending {
     const generation = this.generation;
     const answer = Promise.resolve()
       .then(() => lookup(tenantId))
@@ -143,9 +145,9 @@ export class TierResolver {
   }
 
   /** Caches a usable answer (late ones too); `undefined` when the answer is not a tier. */
-  private remember(tenantId: string, answer: Tier | undefined | null, generation: number): Tier | undefined {
+  private remember(tenantId: string, answer: string | undefined | null, generation: number): string | undefined {
     const tier = answer === undefined || answer === null ? this.options.defaultTier : answer;
-    if (!isTier(tier)) {
+    if (!(this.options.tiers ?? TIERS).includes(tier)) {
       this.options.logger.warn({ tenantId, tier }, 'resolveTier returned an unknown tier; using the default tier');
       return undefined;
     }

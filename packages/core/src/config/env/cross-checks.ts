@@ -1,6 +1,6 @@
 // Rules over several variables, run after each variable has been read on its own.
 import { policyProblem } from '../../algorithms/gcra.js';
-import { TIERS } from '../../tiers.js';
+import { tierEnvName } from '../../tiers.js';
 import type { Issues } from '../checks.js';
 import { ENV_PREFIX } from './variables.js';
 
@@ -25,4 +25,8 @@ const refillWindow =
       issues.add(`${tierPrefix}BURST`, `with ${tierPrefix}RPS=${rps}, the refill window (burst / rate) must be at most 30 days, got ${burst} / ${rps}`);
   };
 
-export const CROSS_CHECKS: readonly CrossCheck[] = [oneBreakerMinimum, ...TIERS.map((tier) => refillWindow(`${ENV_PREFIX}${tier.toUpperCase()}_`))];
+/** The cross-checks of a manager with these tier names. */
+export const crossChecks = (tiers: readonly string[]): readonly CrossCheck[] => [
+  oneBreakerMinimum,
+  ...tiers.map((tier) => refillWindow(`${ENV_PREFIX}${tierEnvName(tier)}_`)),
+];

@@ -2,31 +2,24 @@ import type { CircuitBreakerOptions } from '../../breaker/circuit-breaker.js';
 import type { AnonymousPolicy, RateLimitHttpOptions } from '../../http/http-options.js';
 import type { LoadOptions } from '../../load/load-options.js';
 import type { RateLimitManagerOptions } from '../../manager/manager-options.js';
-import type { TenantQuotaConfig, Tier } from '../../tiers.js';
+import type { TenantQuotaConfig } from '../../tiers.js';
 
 /** Options read from the environment; code options given beside them win. */
 export type RateLimitEnvConfig = Pick<
-  RateLimitManagerOptions,
-  | 'tiers'
-  | 'defaultTier'
-  | 'tierRules'
-  | 'shadow'
-  | 'circuitBreaker'
-  | 'storeTimeoutMs'
-  | 'failMode'
-  | 'fallbackShare'
-  | 'concurrencyLeaseMs'
-  | 'lookupTimeoutMs'
+  RateLimitManagerOptions<string>,
+  'defaultTier' | 'tierRules' | 'shadow' | 'circuitBreaker' | 'storeTimeoutMs' | 'failMode' | 'fallbackShare' | 'concurrencyLeaseMs' | 'lookupTimeoutMs'
 > &
-  Pick<RateLimitHttpOptions, 'tenantHeaders' | 'anonymous' | 'trustProxy' | 'problemFormat' | 'requestIdHeader'> & {
+  Pick<RateLimitHttpOptions<unknown, string>, 'tenantHeaders' | 'anonymous' | 'trustProxy' | 'problemFormat' | 'requestIdHeader'> & {
     /** `AURUM_API_CACHE_REDIS_URL`: when set, the default manager uses Redis. */
     redisUrl?: string;
     /** `AURUM_API_RATE_LIMIT_REDIS_PREFIX`: prefix of every Redis key. */
     redisKeyPrefix?: string;
     /** `AURUM_API_RATE_LIMIT_ADMIN_TOKEN`. */
     adminToken?: string;
+    /** `AURUM_API_RATE_LIMIT_{TIER}_*`: per tier, the fields set. */
+    tiers?: Record<string, Partial<TenantQuotaConfig>>;
     /** `AURUM_API_RATE_LIMIT_LOAD_*`. */
-    load?: LoadOptions;
+    load?: LoadOptions<string>;
   };
 
 type Nested = 'circuitBreaker' | 'tiers' | 'anonymous' | 'load';
@@ -35,7 +28,7 @@ type Nested = 'circuitBreaker' | 'tiers' | 'anonymous' | 'load';
 export type EnvTarget =
   | readonly [Exclude<keyof RateLimitEnvConfig, Nested>]
   | readonly ['circuitBreaker', keyof CircuitBreakerOptions]
-  | readonly ['tiers', Tier, keyof TenantQuotaConfig]
+  | readonly ['tiers', string, keyof TenantQuotaConfig]
   | readonly ['anonymous', keyof AnonymousPolicy]
   | readonly ['load', keyof LoadOptions]
-  | readonly ['load', 'floor', Tier];
+  | readonly ['load', 'floor', string];

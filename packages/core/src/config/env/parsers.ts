@@ -6,7 +6,6 @@ import { MAX_TIMER_MS } from '../../clock.js';
 import type { TrustProxy } from '../../tenant/client-address.js';
 import { parseCidr } from '../../tenant/ip.js';
 import type { TierRule } from '../../tenant/tier-resolver.js';
-import { isTier } from '../../tiers.js';
 import { adminTokenProblem } from '../admin-token.js';
 
 /** A parsed value, or the message of why the text is not one (`must be …`). */
@@ -139,10 +138,11 @@ export function listOf<T extends string>(allowed: readonly T[]): EnvParser<T[]> 
   };
 }
 
-export const tierRules: EnvParser<TierRule[]> = {
+/** `pattern=tier` pairs, every tier one of `tiers`. */
+export const tierRulesOf = (tiers: readonly string[]): EnvParser<TierRule<string>[]> => ({
   expect: 'comma-separated pattern=tier pairs',
   parse: (text) => {
-    const parsed: TierRule[] = [];
+    const parsed: TierRule<string>[] = [];
     const bad: string[] = [];
     for (const entry of commaList(text)) {
       const eq = entry.lastIndexOf('=');
@@ -151,12 +151,14 @@ export const tierRules: EnvParser<TierRule[]> = {
         .slice(eq + 1)
         .trim()
         .toLowerCase();
-      if (eq > 0 && pattern !== '' && isTier(tier)) parsed.push({ pattern, tier });
+      if (eq > 0 && pattern !== '' && tiers.includes(tier)) parsed.push({ pattern, tier });
       else bad.push(entry);
     }
-    return bad.length === 0 ? ok(parsed) : fail(`must be comma-separated pattern=tier pairs (e.g. "ent-*=enterprise"); bad: ${bad.join(', ')}`);
+    return bad.length === 0
+      ? ok(parsed)
+      : fail(`must be comma-separated pattern=tier pairs (e.g. "ent-*=enterprise") naming the tiers ${tiers.join(', ')}; bad: ${bad.join(', ')}`);
   },
-};
+});
 
 const TRUST_PROXY = 'true, false, a hop count, or a comma-separated list of addresses/CIDRs';
 
