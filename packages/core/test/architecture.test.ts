@@ -14,7 +14,8 @@ const CORE_SRC = fileURLToPath(new URL('../src/', import.meta.url));
 /** Bottom first. A file may import from its own layer and the layers below it. */
 const CORE_LAYERS: readonly Layer[] = [
   // Leaves every layer may use; logging is a utility, unlike the observer interface (below).
-  { name: 'base', modules: ['errors.ts', 'clock.ts', 'tiers.ts', 'util/', 'observe/logger.ts', 'observe/log-throttle.ts'] },
+  // Peer option names: data every option check (core's and route limits') may consult.
+  { name: 'base', modules: ['errors.ts', 'clock.ts', 'tiers.ts', 'util/', 'observe/logger.ts', 'observe/log-throttle.ts', 'config/peer-options.ts'] },
   { name: 'algorithms', modules: ['algorithms/'] },
   { name: 'policies', modules: ['breaker/', 'routing/', 'tenant/'] },
   { name: 'store', modules: ['store/'] },

@@ -414,3 +414,47 @@ describe('createHttpRateLimiter options', () => {
     expect(createHttpRateLimiter({ ...base, admin: { prefix: '/ops/limits/' } }).admin?.prefix).toBe('/ops/limits');
   });
 });
+
+describe('options of the limiters people migrate from (issue 14)', () => {
+  it.each([
+    ['windowMs', 'express-rate-limit', 'tiers.<tier>.requestsPerSecond', 'docs/migration/express-rate-limit.md'],
+    ['max', 'express-rate-limit and @fastify/rate-limit', 'burstSize', 'docs/migration/express-rate-limit.md'],
+    ['points', 'rate-limiter-flexible', 'requestsPerSecond', 'docs/migration/rate-limiter-flexible.md'],
+    ['timeWindow', '@fastify/rate-limit', 'burstSize', 'docs/migration/fastify-rate-limit.md'],
+    ['ttl', '@nestjs/throttler', 'burstSize', 'docs/migration/nestjs-throttler.md'],
+    ['keyGenerator', 'express-rate-limit', 'resolveTenant', 'docs/migration/express-rate-limit.md'],
+    ['errorResponseBuilder', '@fastify/rate-limit', 'refusal', 'docs/migration/fastify-rate-limit.md'],
+    ['standardHeaders', 'express-rate-limit', 'headers: { ietf, legacy, tenant }', 'docs/migration/express-rate-limit.md'],
+    ['allowList', '@fastify/rate-limit', 'skip(req)', 'docs/migration/fastify-rate-limit.md'],
+    ['storeClient', 'rate-limiter-flexible', 'createRedisStore({ client })', 'docs/migration/rate-limiter-flexible.md'],
+    ['insuranceLimiter', 'rate-limiter-flexible', 'fallbackStore', 'docs/migration/rate-limiter-flexible.md'],
+  ])('names %s as an option of %s and says what to use instead', (key, peer, instead, guide) => {
+    for (const issues of [managerIssues({ [key]: 1 }), httpIssues({ [key]: 1 })]) {
+      expect(issues[key]).toContain(`is an option of ${peer}`);
+      expect(issues[key]).toContain(instead);
+      expect(issues[key]).toContain(guide);
+    }
+  });
+
+  it('reports each peer option of a migrated config at once, beside the real problems', () => {
+    const issues = managerIssues({ windowMs: 60_000, max: 100, legacyHeaders: false, storeTimeoutMs: 0 });
+    expect(Object.keys(issues).sort()).toEqual(['legacyHeaders', 'max', 'storeTimeoutMs', 'windowMs']);
+  });
+
+  it('names peer options beside a ready manager too', () => {
+    const manager = createRateLimitManager(base);
+    expect(thrown(() => createHttpRateLimiter({ manager, keyGenerator: () => 'x' } as RateLimitOptions))).toMatchObject({
+      issues: [{ key: 'keyGenerator', message: expect.stringContaining('resolveTenant') }],
+    });
+  });
+
+  it('names peer options in route limits (Fastify route config, NestJS @RateLimit)', async () => {
+    const { parseRouteLimits } = await import('../src/adapter.js');
+    expect(thrown(() => parseRouteLimits({ max: 5, timeWindow: '1 minute' }, 'GET /x config.rateLimit'))).toMatchObject({
+      issues: [
+        { key: 'GET /x config.rateLimit.max', message: expect.stringContaining('burstSize') },
+        { key: 'GET /x config.rateLimit.timeWindow', message: expect.stringContaining('docs/migration/fastify-rate-limit.md') },
+      ],
+    });
+  });
+});

@@ -1,6 +1,7 @@
 import type { ConfigIssue } from '../errors.js';
 import { MAX_RATE, MAX_WINDOW_MS, MIN_RATE, policyProblem } from '../algorithms/gcra.js';
 import { MAX_TIMER_MS } from '../clock.js';
+import { peerOptionMessage } from './peer-options.js';
 import type { TenantQuotaConfig } from '../tiers.js';
 
 /** Collects configuration problems so they can be reported together. */
@@ -103,6 +104,12 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 export function checkKnownKeys(issues: Issues, prefix: string, obj: Record<string, unknown>, known: readonly string[]): void {
   for (const key of Object.keys(obj)) {
     if (known.includes(key) || obj[key] === undefined) continue;
+    // At the top level, another limiter's option name gets the way to say it here.
+    const peer = prefix === '' ? peerOptionMessage(key) : undefined;
+    if (peer !== undefined) {
+      issues.add(key, peer);
+      continue;
+    }
     const hint = closest(key, known);
     issues.add(prefix ? `${prefix}.${key}` : key, `is not a known option${hint ? ` (did you mean ${hint}?)` : ''}`);
   }

@@ -1,4 +1,5 @@
 import { type ConfigIssue, RateLimitConfigError } from '../errors.js';
+import { peerOptionMessage } from '../config/peer-options.js';
 import { BUCKET_NAME } from './route-rules.js';
 
 /**
@@ -31,7 +32,7 @@ export function parseRouteLimits(value: unknown, where: string, fields: Readonly
   const key = (name: string) => `${where}.${name}`;
   const issues: ConfigIssue[] = Object.keys(value)
     .filter((k) => !(fields as readonly string[]).includes(k))
-    .map((k) => ({ key: key(k), message: `is not a known option (${fields.join(', ')})` }));
+    .map((k) => ({ key: key(k), message: peerOptionMessage(k) ?? `is not a known option (${fields.join(', ')})` }));
   if (cost !== undefined && !(Number.isSafeInteger(cost) && (cost as number) >= 1))
     issues.push({ key: key('cost'), message: `must be a whole number >= 1, got ${show(cost)}` });
   if (bucket !== undefined && !(typeof bucket === 'string' && BUCKET_NAME.test(bucket) && bucket !== 'default')) {
