@@ -27,5 +27,6 @@ export { HTTP_OPTION_KEYS } from './http/http-options.js';
 export type { ResolvedHttpConfig } from './config/resolve-http.js';
 export { type HttpResponse, type ProblemInput, type ProblemKind, problemResponse, requestInstance } from './http/problem.js';
 export { MANAGER_OPTION_KEYS } from './manager/manager-options.js';
+export { type LineSink, logLevelFromEnv } from './observe/console-logger.js';
 export { pathLabel } from './routing/path.js';
 export { parseRouteLimits, type RouteLimits } from './routing/route-limits.js';

@@ -39,6 +39,7 @@ export type { RateLimitManagerOptions } from './manager/manager-options.js';
 export type { CheckOptions, HealthReport, QuotaReport, Readiness, TenantStatus, TenantSummary } from './manager/reports.js';
 export type { Subject } from './manager/subject.js';
 export type { ListTenantsOptions, TenantPage } from './manager/tenant-page.js';
+export { consoleLogger, type LogLevel } from './observe/console-logger.js';
 export type { Logger } from './observe/logger.js';
 export type { ConcurrencyEvent, DecisionEvent, LoadEvent, RateLimitObserver } from './observe/observer.js';
 export type { BucketQuota, RouteRule } from './routing/route-rules.js';

@@ -78,6 +78,7 @@ const CASES: Record<string, { good: string; expect: Record<string, unknown>; bad
   [`${P}LOAD_SMOOTHING_MS`]: { good: '0', expect: { load: { smoothingMs: 0 } }, bad: '-1' },
   [`${P}LOAD_FLEET`]: { good: 'true', expect: { load: { fleet: true } }, bad: 'mean' },
   [`${P}LOAD_SHED_STATUS`]: { good: '429', expect: { load: { shedStatus: 429 } }, bad: '500' },
+  [`${P}LOG_LEVEL`]: { good: 'Debug', expect: { logLevel: 'debug' }, bad: 'loud' },
 };
 
 describe('ENV_VARS', () => {

@@ -1,5 +1,6 @@
 import { RateLimitConfigError } from '@aurum/ratelimit-core';
 import { createHttpRateLimiter } from '@aurum/ratelimit-core/adapter';
+import { nestLogger } from './logger.js';
 import type { CanActivate, Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, HttpAdapterHost, Reflector } from '@nestjs/core';
 import { RateLimitExceptionFilter } from './exception-filter.js';
@@ -17,7 +18,9 @@ export function limiterProviders(): Provider[] {
       inject: [RateLimitModuleOptions],
       useFactory: (options: RateLimitModuleOptions = {}) => {
         const { global: _global, adminRoutes, ...core } = options;
-        const limiter = createHttpRateLimiter<NestRequest>(core);
+        // Nest apps log through Nest's Logger (its levels, format and transports), unless told otherwise.
+        const logger = core.logger === undefined && core.manager === undefined ? { logger: nestLogger() } : {};
+        const limiter = createHttpRateLimiter<NestRequest>({ ...core, ...logger });
         if (adminRoutes && !limiter.admin) throw new RateLimitConfigError([{ key: 'adminRoutes', message: 'needs the admin API, but admin is false' }]);
         return limiter;
       },

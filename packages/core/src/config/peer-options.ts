@@ -46,7 +46,11 @@ const PEER_OPTIONS: Readonly<Record<string, readonly [peer: string, instead: str
   passOnStoreError: ['express-rate-limit', "use failMode: 'open' (the default 'fallback' keeps limiting from memory)", ERL],
   keyPrefix: ['rate-limiter-flexible', 'the Redis key prefix is an option of the store: createRedisStore({ client, keyPrefix })', RLF],
   nameSpace: ['@fastify/rate-limit', 'the Redis key prefix is an option of the store: createRedisStore({ client, keyPrefix })', FRL],
-  blockDuration: ['rate-limiter-flexible', 'there is no separate ban: a client past its burst waits for the bucket to refill (burstSize / requestsPerSecond)', RLF],
+  blockDuration: [
+    'rate-limiter-flexible',
+    'there is no separate ban: a client past its burst waits for the bucket to refill (burstSize / requestsPerSecond)',
+    RLF,
+  ],
   ban: ['@fastify/rate-limit', 'there is no separate ban: a client past its burst waits for the bucket to refill (burstSize / requestsPerSecond)', FRL],
   requestPropertyName: ['express-rate-limit', 'the decision is req.rateLimit (Express), request.rateLimit (Fastify), ctx.state.rateLimit (Koa)', ERL],
 };

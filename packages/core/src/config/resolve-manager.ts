@@ -1,7 +1,8 @@
 import { type CircuitBreakerOptions, checkBreakerOptions, withoutBreakerAlias } from '../breaker/circuit-breaker.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../clock.js';
 import { RateLimitConfigError } from '../errors.js';
-import { type Logger, silentLogger } from '../observe/logger.js';
+import { consoleLogger, defaultLogLevel } from '../observe/console-logger.js';
+import type { Logger } from '../observe/logger.js';
 import type { RateLimitObserver } from '../observe/observer.js';
 import { BUCKET_NAME, type RouteRule } from '../routing/route-rules.js';
 import type { FailMode } from '../store/resilient-store.js';
@@ -193,7 +194,7 @@ export function resolveManagerConfig(options: AnyManagerOptions = {}, extraKeys:
     tenantIdRules: o.tenantIdRules ?? {},
     maxTrackedTenants: o.maxTrackedTenants ?? 250_000,
     observer: o.observer,
-    logger: o.logger ?? silentLogger,
+    logger: o.logger ?? consoleLogger(env.logLevel ?? defaultLogLevel()),
     clock: o.clock ?? systemClock,
     timers: o.timers ?? systemTimers,
     env,

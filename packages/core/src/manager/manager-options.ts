@@ -77,7 +77,12 @@ export interface RateLimitManagerOptions<T extends string = never> {
    */
   maxTrackedTenants?: number;
   observer?: RateLimitObserver;
-  /** A pino-compatible logger. @default silent */
+  /**
+   * A pino-compatible logger. @default a console logger printing the start-up summary, breaker
+   * changes and store errors (each recurring problem once per 10 s); its level comes from
+   * `AURUM_API_RATE_LIMIT_LOG_LEVEL` (`debug`, `info`, `warn`, `error`, `silent`), else `info`
+   * (`warn` under `NODE_ENV=test`)
+   */
   logger?: Logger;
   clock?: Clock;
   timers?: Timers;

@@ -1,5 +1,6 @@
 import { CircuitBreaker } from '../breaker/circuit-breaker.js';
 import type { AnyManagerOptions, RateLimitManagerOptions } from './manager-options.js';
+import { startupSummary } from './startup-summary.js';
 import { type ResolvedManagerConfig, resolveManagerConfig } from '../config/resolve-manager.js';
 import { ClosedError, RateLimitConfigError } from '../errors.js';
 import { LoadControl } from '../load/load-control.js';
@@ -93,6 +94,7 @@ export class RateLimitManager<T extends string = never> {
     this.fleetLink = new FleetLink(fleet, shared);
     this.reports = new StatusReports({ ...shared, breaker: this.breaker, load: this.load, fleet });
     this.ready = this.fleetLink.ready;
+    logger.info(...startupSummary(config, this.store, this.breaker));
   }
 
   /** True once {@link close} has been called. */

@@ -11,6 +11,8 @@ import type { RateLimitStore } from './types.js';
 export class FirstConnection {
   private connecting: Promise<boolean> | undefined;
   private gaveUp = false;
+  /** Why the first connection failed, when it did (ECONNREFUSED…): what a log line should say. */
+  private failure: unknown;
 
   constructor(
     private readonly primary: RateLimitStore,
@@ -23,13 +25,21 @@ export class FirstConnection {
     return this.primary.isStarting?.() === true;
   }
 
+  /** The error the first connection attempt failed with, if it failed (rather than being slow). */
+  get error(): unknown {
+    return this.failure;
+  }
+
   /** True once connected within the timeout; false when it took too long or failed. */
   async wait(): Promise<boolean> {
     const whenConnected = this.primary.whenConnected;
     if (whenConnected === undefined || this.gaveUp) return false;
     this.connecting ??= whenConnected.call(this.primary).then(
       () => true,
-      () => false,
+      (error: unknown) => {
+        this.failure = error;
+        return false;
+      },
     );
     let timer: unknown;
     const timedOut = new Promise<boolean>((resolve) => {

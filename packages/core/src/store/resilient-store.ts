@@ -176,7 +176,7 @@ export class ResilientStore implements RateLimitStore {
    * health.
    */
   private async guarded<T>(operation: StoreFailure['operation'], call: () => Promise<T>): Promise<T | typeof UNANSWERED> {
-    if (this.firstConnection.pending && !(await this.firstConnection.wait())) return UNANSWERED;
+    if (this.firstConnection.pending && !(await this.firstConnection.wait())) return this.notConnected();
     const permit = this.breaker.tryAcquire();
     if (!permit) return UNANSWERED;
     const started = this.clock.now();
@@ -249,6 +249,20 @@ export class ResilientStore implements RateLimitStore {
       }
     }
     return fallback();
+  }
+
+  /** A call while the primary has never connected: decided from the fallback, and said so (once per interval). */
+  private notConnected(): typeof UNANSWERED {
+    const error = this.firstConnection.error;
+    this.logs.log(
+      'warn',
+      'store:starting',
+      { store: this.name, ...(error !== undefined && { err: error }) },
+      `rate limit store has not connected${error === undefined ? ` within ${this.timeoutMs} ms` : ''}; ${
+        this.failMode === 'fallback' ? `deciding from the fallback (1/${this.fallbackShare} of each quota)` : `fail mode ${this.failMode}`
+      } until it does`,
+    );
+    return UNANSWERED;
   }
 
   private report(operation: StoreFailure['operation'], error: unknown): void {

@@ -2,6 +2,7 @@ import type { CircuitBreakerOptions } from '../../breaker/circuit-breaker.js';
 import type { AnonymousPolicy, RateLimitHttpOptions } from '../../http/http-options.js';
 import type { LoadOptions } from '../../load/load-options.js';
 import type { RateLimitManagerOptions } from '../../manager/manager-options.js';
+import type { LogLevel } from '../../observe/console-logger.js';
 import type { TenantQuotaConfig } from '../../tiers.js';
 
 /** Options read from the environment; code options given beside them win. */
@@ -14,6 +15,8 @@ export type RateLimitEnvConfig = Pick<
     redisUrl?: string;
     /** `AURUM_API_RATE_LIMIT_REDIS_PREFIX`: prefix of every Redis key. */
     redisKeyPrefix?: string;
+    /** `AURUM_API_RATE_LIMIT_LOG_LEVEL`: the default logger's level. */
+    logLevel?: LogLevel;
     /** `AURUM_API_RATE_LIMIT_ADMIN_TOKEN`. */
     adminToken?: string;
     /** `AURUM_API_RATE_LIMIT_{TIER}_*`: per tier, the fields set. */

@@ -3,6 +3,7 @@
 // so a variable cannot be read without being documented, or documented without being read.
 import { MAX_BREAKER_MS } from '../../breaker/circuit-breaker.js';
 import { MAX_TIMER_MS } from '../../clock.js';
+import { LOG_LEVELS } from '../../observe/console-logger.js';
 import { DEFAULT_TIER_QUOTAS, type DefaultTier, TIERS, type TenantQuotaConfig, tierEnvName } from '../../tiers.js';
 import { MAX_CONCURRENCY, MAX_FALLBACK_SHARE, MAX_PRIORITY_BOOST } from '../checks.js';
 import type { EnvTarget } from './env-config.js';
@@ -155,6 +156,12 @@ export function envTable(tiers: readonly string[]): readonly EnvVariable[] {
       doc: 'believe `X-Forwarded-For`: `true` (left-most), a hop count from the right, or the addresses/CIDRs of trusted proxies',
     }),
 
+    prefixed('LOG_LEVEL', {
+      parser: oneOf(LOG_LEVELS),
+      to: ['logLevel'],
+      shown: '`info` (`warn` when `NODE_ENV=test`)',
+      doc: 'what the default console logger prints: the start-up summary (info), breaker changes and store errors (warn)…; ignored when a `logger` is given',
+    }),
     prefixed('SHADOW', { parser: boolean, to: ['shadow'], shown: code('false'), doc: 'shadow mode: decide and report, never block' }),
     prefixed('STORE_TIMEOUT_MS', { parser: timerMs(), to: ['storeTimeoutMs'], shown: code(100), doc: 'longest wait for one shared-store call, in ms' }),
     prefixed('LOOKUP_TIMEOUT_MS', {
