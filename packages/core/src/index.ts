@@ -36,7 +36,7 @@ export type { Admission, ConcurrencySlot, LimitReason, RateLimitDecision, RateLi
 export { getRateLimitManager, setRateLimitManager } from './manager/default-manager.js';
 export { createRateLimitManager, RateLimitManager } from './manager/manager.js';
 export type { RateLimitManagerOptions } from './manager/manager-options.js';
-export type { CheckOptions, HealthReport, QuotaReport, Readiness, TenantStatus, TenantSummary } from './manager/reports.js';
+export type { CheckOptions, HealthReport, QuotaReport, Readiness, RefundOptions, TenantStatus, TenantSummary } from './manager/reports.js';
 export type { Subject } from './manager/subject.js';
 export type { ListTenantsOptions, TenantPage } from './manager/tenant-page.js';
 export { consoleLogger, type LogLevel } from './observe/console-logger.js';

@@ -65,6 +65,7 @@ const ROOT = [
   'RateLimitOptions',
   'RateLimitStore',
   'Readiness',
+  'RefundOptions',
   'ResolveTier',
   'RouteRule',
   'StoreFailure',

@@ -118,6 +118,9 @@ export class ScriptedStore implements RateLimitStore {
   reset(key: string): Promise<void> {
     return this.run('reset', () => this.inner.reset(key));
   }
+  refund?(key: string, policy: BucketPolicy, cost: number): Promise<void> {
+    return this.run('refund', () => this.inner.refund(key, policy, cost));
+  }
   ping(): Promise<void> {
     return this.run('ping', () => this.inner.ping());
   }

@@ -209,3 +209,17 @@ export function gcraSnapshot(tatUs: number | undefined, nowUs: number, policy: B
     resetAfterMs: toMs(used),
   };
 }
+
+/**
+ * Gives `cost` tokens back: the TAT moves back by `cost` emission intervals, never before `now`
+ * (a bucket never holds more than its burst). The exact inverse of an allowed {@link gcraStep}
+ * made under the same policy with nothing in between. Returns the TAT to store, or `undefined`
+ * when the bucket is full again (nothing worth keeping). Keep in step with the Redis refund script.
+ * @throws InvalidArgumentError when the policy or cost is outside the domain
+ */
+export function gcraRefund(tatUs: number | undefined, nowUs: number, policy: BucketPolicy, cost: number): number | undefined {
+  assertValidRequest(policy, cost);
+  if (tatUs === undefined || tatUs <= nowUs) return undefined;
+  const back = tatUs - cost * emissionIntervalUs(policy.rate);
+  return back > nowUs ? back : undefined;
+}

@@ -5,12 +5,12 @@ import type { LoadControl } from '../load/load-control.js';
 import { type Logger, silentLogger } from '../observe/logger.js';
 import { type RateLimitObserver, safely } from '../observe/observer.js';
 import type { PathCache, PathInfo } from '../routing/path-cache.js';
-import { BUCKET_NAME } from '../routing/route-rules.js';
+import { BUCKET_NAME, type CompiledRouteRule } from '../routing/route-rules.js';
 import type { FleetSync } from '../store/fleet.js';
 import type { DecisionSource, LeaseResult, RateLimitStore } from '../store/types.js';
 import type { Admission, RateLimitDecision, RateLimitMetadata } from './decision.js';
 import { quotaForTier, scaledPolicy } from './policy.js';
-import type { CheckOptions } from './reports.js';
+import type { CheckOptions, RefundOptions } from './reports.js';
 import type { Slots } from './slots.js';
 import type { Subject } from './subject.js';
 import { contextKey, type TenantContext, leaseKeyOf } from './tenant-context.js';
@@ -75,10 +75,8 @@ export class Decider {
     if (options.bucket !== undefined && !BUCKET_NAME.test(options.bucket)) {
       throw new InvalidArgumentError(`bucket must match ${BUCKET_NAME}, got ${JSON.stringify(options.bucket)}`);
     }
-    const quota = ctx.quota;
-    const ruleQuota = rule?.rule.bucket === bucket && rule.rule.quota ? quotaForTier(rule.rule.quota, tier) : undefined;
-    const factor = load ? load.factorFor(quota.priorityBoost) : 1;
-    const policy: BucketPolicy = ruleQuota === undefined && factor === 1 ? ctx.policy : scaledPolicy(ruleQuota ?? quota, factor);
+    const factor = load ? load.factorFor(ctx.quota.priorityBoost) : 1;
+    const policy = policyOf(ctx, tier, rule, bucket, factor);
     const shadow = config.shadow || rule?.rule.shadow === true;
     // Timed only when someone listens, and only one decision in eight: two clock reads are a
     // real share of a memory decision, and a sample is as good for a latency histogram.
@@ -96,6 +94,26 @@ export class Decider {
     }
     if (syncOnly) return undefined;
     return this.remote(ctx, tier, now, info, route, bucket, cost, policy, factor, shadow, key, started, wantSlot);
+  }
+
+  /**
+   * Gives `cost` tokens back to the bucket a request to `path` (or `bucket`) takes from, under the
+   * policy such a request is decided on now: exact when nothing changed since the decision.
+   * Synchronous when the store needs no I/O for it.
+   */
+  refund(ctx: TenantContext, tier: string, cost: number, options: RefundOptions): void | Promise<void> {
+    if (!(Number.isSafeInteger(cost) && cost >= 1)) throw new InvalidArgumentError(`cost must be a whole number >= 1, got ${String(cost)}`);
+    const { store, load, paths } = this.deps;
+    // Without a path, a bucket named by a rule gets that rule's quota, as its requests did.
+    const rule =
+      options.path !== undefined ? paths.get(options.path).rule(options.method) : options.bucket !== undefined ? paths.ruleOfBucket(options.bucket) : undefined;
+    const bucket = options.bucket ?? rule?.rule.bucket ?? 'default';
+    if (!BUCKET_NAME.test(bucket)) throw new InvalidArgumentError(`bucket must match ${BUCKET_NAME}, got ${JSON.stringify(bucket)}`);
+    if (rule?.rule.skip && options.bucket === undefined) return; // nothing was taken
+    const policy = policyOf(ctx, tier, rule, bucket, load ? load.factorFor(ctx.quota.priorityBoost) : 1);
+    const key = bucket === 'default' ? ctx.defaultKey : contextKey(ctx, bucket);
+    if (store.refundSync?.(key, policy, cost)) return;
+    return store.refund?.(key, policy, cost);
   }
 
   /** The decision through an asynchronous store call: with a slot wanted and a store that can, both in one round trip. */
@@ -206,6 +224,12 @@ export class Decider {
 }
 
 /** The decision of a route a rule says not to limit: no bucket touched. */
+/** The policy of `bucket` for a tenant in `tier` under a load factor: the rule's quota for that bucket, else the tenant's. */
+function policyOf(ctx: TenantContext, tier: string, rule: CompiledRouteRule | undefined, bucket: string, factor: number): BucketPolicy {
+  const ruleQuota = rule?.rule.bucket === bucket && rule.rule.quota ? quotaForTier(rule.rule.quota, tier) : undefined;
+  return ruleQuota === undefined && factor === 1 ? ctx.policy : scaledPolicy(ruleQuota ?? ctx.quota, factor);
+}
+
 function skippedDecision(subject: Subject, tier: string, path: string, route: string): RateLimitDecision {
   return {
     allowed: true,

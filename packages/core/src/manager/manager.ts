@@ -17,7 +17,7 @@ import type { Admission, ConcurrencySlot, RateLimitDecision } from './decision.j
 import { Decider, type Outcome } from './decider.js';
 import { FleetLink } from './fleet-link.js';
 import { Overrides, overrideIssues } from './overrides.js';
-import type { CheckOptions, HealthReport, QuotaReport, Readiness, TenantStatus, TenantSummary } from './reports.js';
+import type { CheckOptions, HealthReport, QuotaReport, Readiness, RefundOptions, TenantStatus, TenantSummary } from './reports.js';
 import { Slots } from './slots.js';
 import { StatusReports } from './status.js';
 import type { Subject } from './subject.js';
@@ -26,7 +26,7 @@ import { listTenantPage } from './tenant-listing.js';
 import { type ListTenantsOptions, pageRequest, type TenantPage } from './tenant-page.js';
 import { TierCache } from './tier-cache.js';
 
-export type { CheckOptions, HealthReport, QuotaReport, Readiness, TenantStatus, TenantSummary } from './reports.js';
+export type { CheckOptions, HealthReport, QuotaReport, Readiness, RefundOptions, TenantStatus, TenantSummary } from './reports.js';
 
 const NO_OPTIONS: CheckOptions = Object.freeze({});
 
@@ -115,6 +115,28 @@ export class RateLimitManager<T extends string = never> {
       throw new RateLimitConfigError(issues.list);
     }
     return this.subjects.anonymous(group, tier);
+  }
+
+  /**
+   * Gives `cost` tokens back to a tenant's bucket: for a request that should not count after all
+   * (it failed, or succeeded, as your policy says; the adapters' `skipFailedRequests` and
+   * `skipSuccessfulRequests` call it). Exact on the memory and Redis stores when the quota did not
+   * change in between; never fills a bucket past its burst.
+   * @param tenant tenant id (validated) or a subject from {@link tenant} / {@link anonymous}
+   * @param cost tokens to give back, a whole number ≥ 1 (the decision's `metadata.cost`)
+   * @param options which bucket: the one a request to `path` takes from, or `bucket` by name
+   * @throws InvalidTenantError, InvalidArgumentError for a bad cost or bucket
+   */
+  refund(tenant: string | Subject, cost = 1, options: RefundOptions = {}): Promise<void> {
+    try {
+      this.assertOpen();
+      const ctx = this.subjects.context(tenant);
+      const tier = this.tiers.tierFor(ctx, this.config.clock.now());
+      const give = (t: string) => this.decider.refund(ctx, t, cost, options);
+      return Promise.resolve(typeof tier === 'string' ? give(tier) : tier.then(give));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**

@@ -14,6 +14,16 @@ export interface CheckOptions {
   route?: string;
 }
 
+/** Which bucket {@link RateLimitManager.refund} gives tokens back to: the one a request to `path` takes from, or `bucket`. */
+export interface RefundOptions {
+  /** The request's path: route rules pick the bucket as they did for the decision. */
+  path?: string;
+  /** The request's method, for method-specific route rules. */
+  method?: string;
+  /** The bucket by name (beats `path`). @default the rule's bucket for `path`, else `default` */
+  bucket?: string;
+}
+
 /** What the manager remembers about a tenant it has seen (bounded, most recent kept). */
 export interface TenantSummary {
   readonly tenantId: string;

@@ -32,6 +32,11 @@ export class PathCache {
     return info;
   }
 
+  /** The first rule that counts in `bucket` (where that bucket's quota is declared), if any. */
+  ruleOfBucket(bucket: string): CompiledRouteRule | undefined {
+    return this.rules.find((r) => r.rule.bucket === bucket);
+  }
+
   private lookup(path: string): PathInfo {
     const cached = this.entries.get(path);
     if (cached !== undefined) return cached;

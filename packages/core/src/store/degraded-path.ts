@@ -43,6 +43,17 @@ export class DegradedPath {
     return result === undefined ? undefined : withSource(result, 'fallback');
   }
 
+  /** Tokens back to the fallback bucket (scaled like the decision was); false when the fallback needs a promise for it. */
+  refundSync(key: string, policy: BucketPolicy, cost: number): boolean {
+    if (this.failMode !== 'fallback') return true; // nothing was taken
+    return this.fallback.refundSync?.(key, this.sharePolicy(policy), cost) ?? false;
+  }
+
+  async refund(key: string, policy: BucketPolicy, cost: number): Promise<void> {
+    if (this.refundSync(key, policy, cost)) return;
+    await this.fallback.refund?.(key, this.sharePolicy(policy), cost);
+  }
+
   /** A lease while the primary cannot give one. */
   async acquire(key: string, limit: number, leaseMs: number): Promise<LeaseResult> {
     if (this.failMode === 'open') return { allowed: true, active: 0, limit };

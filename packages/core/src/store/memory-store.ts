@@ -1,4 +1,4 @@
-import { type BucketPolicy, type BucketSnapshot, type ConsumeResult, gcraSnapshot, gcraStep, lastStep, scratchResult } from '../algorithms/gcra.js';
+import { type BucketPolicy, type BucketSnapshot, type ConsumeResult, gcraRefund, gcraSnapshot, gcraStep, lastStep, scratchResult } from '../algorithms/gcra.js';
 import { type Clock, systemClock, systemTimers, type Timers, unref } from '../clock.js';
 import { ClosedError, RateLimitConfigError } from '../errors.js';
 import { BucketTable } from './bucket-table.js';
@@ -107,6 +107,23 @@ export class MemoryStore implements RateLimitStore {
     this.assertOpen();
     const slot = this.buckets.find(key);
     return gcraSnapshot(slot < 0 ? undefined : this.buckets.tatAt(slot), Math.round(this.clock.now() * 1000), policy);
+  }
+
+  async refund(key: string, policy: BucketPolicy, cost: number): Promise<void> {
+    this.refundSync(key, policy, cost);
+  }
+
+  /** {@link refund} without the promise: exact, atomic as everything in one process is. */
+  refundSync(key: string, policy: BucketPolicy, cost: number): true {
+    this.assertOpen();
+    const table = this.buckets;
+    const slot = table.find(key);
+    const tatUs = gcraRefund(slot < 0 ? undefined : table.tatAt(slot), Math.round(this.clock.now() * 1000), policy, cost);
+    if (slot >= 0) {
+      if (tatUs === undefined) table.remove(slot);
+      else table.update(slot, tatUs);
+    }
+    return true;
   }
 
   async acquire(key: string, limit: number, leaseMs: number): Promise<LeaseResult> {

@@ -7,7 +7,7 @@ import type { RateLimitStore } from './types.js';
 
 /** A primary-store failure, reported to observers. */
 export interface StoreFailure {
-  readonly operation: 'consume' | 'acquire' | 'inspect' | 'countLeases' | 'reset' | 'release';
+  readonly operation: 'consume' | 'acquire' | 'inspect' | 'countLeases' | 'reset' | 'release' | 'refund';
   readonly error: unknown;
   readonly timedOut: boolean;
 }

@@ -115,6 +115,29 @@ export class ResilientStore implements RateLimitStore {
     return this.degraded.consumeSync(key, policy, cost, now);
   }
 
+  /**
+   * Tokens back where a decision made now would be taken: the primary while it answers, else the
+   * fallback (with the same share). A cached denial of the key is dropped: the refund may have
+   * made room. A primary without `refund` cannot give tokens back; that is logged once per interval.
+   */
+  async refund(key: string, policy: BucketPolicy, cost: number): Promise<void> {
+    if (this.refundSync(key, policy, cost)) return;
+    const refund = this.primary.refund;
+    if (refund === undefined) {
+      this.logs.log('warn', 'store:refund', { store: this.name }, `the ${this.name} store cannot refund tokens; refunds are ignored`);
+      return;
+    }
+    const result = await this.guarded('refund', () => refund.call(this.primary, key, policy, cost));
+    if (result === UNANSWERED) await this.degraded.refund(key, policy, cost);
+  }
+
+  /** {@link refund} when the breaker sends it to an in-process fallback (no promise needed), else false. */
+  refundSync(key: string, policy: BucketPolicy, cost: number): boolean {
+    this.blocked?.delete(key);
+    if (this.failMode === 'closed' || !this.breaker.rejectsCalls(this.clock.now())) return false;
+    return this.degraded.refundSync(key, policy, cost);
+  }
+
   /** Drops what this instance holds locally for `key` (blocked cache, fallback state). */
   async clearLocal(key: string): Promise<void> {
     this.blocked?.delete(key);

@@ -73,6 +73,16 @@ export interface RateLimitStore {
    * it get the two calls in sequence. Validate with `assertValidAdmitRequest`.
    */
   consumeAndAcquire?(request: AdmitRequest): Promise<AdmitResult>;
+  /**
+   * Optional: gives `cost` tokens back to the bucket at `key` (the request they paid for should
+   * not count: it failed, or succeeded, as the application decides). The bucket's TAT moves back
+   * by `cost` emission intervals of `policy`, never past a full bucket: the exact inverse of an
+   * allowed consume of the same cost and policy. A missing or full bucket is left as it is. A
+   * store without it cannot refund (the manager says so once, in the log).
+   */
+  refund?(key: string, policy: BucketPolicy, cost: number): Promise<void>;
+  /** Optional: {@link refund} without a promise; false when it needs the async call. */
+  refundSync?(key: string, policy: BucketPolicy, cost: number): boolean;
   /** Returns a lease. Idempotent: releasing twice, or after expiry, is a no-op. */
   release(key: string, leaseId: string): Promise<void>;
   /** Live leases at `key`. */
