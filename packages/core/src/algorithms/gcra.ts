@@ -223,3 +223,26 @@ export function gcraRefund(tatUs: number | undefined, nowUs: number, policy: Buc
   const back = tatUs - cost * emissionIntervalUs(policy.rate);
   return back > nowUs ? back : undefined;
 }
+
+/** The answer to a take of up to `max` tokens: a consume of the tokens granted (or, denied, of `min`). */
+export interface TakeResult extends ConsumeResult {
+  /** Tokens taken: between `min` and `max` when allowed, 0 when denied. */
+  readonly granted: number;
+}
+
+/**
+ * Takes as many tokens as the bucket holds, up to `max`, and at least `min` (else nothing, and the
+ * answer is a consume of `min` denied): how an instance leases a share of a hot tenant's bucket
+ * in one call. The TAT to store is left in {@link lastStep}. Keep in step with the Redis take script.
+ * @throws InvalidArgumentError when the policy, `min` or `max` is outside the domain
+ */
+export function gcraTakeUpTo(tatUs: number | undefined, nowUs: number, policy: BucketPolicy, min: number, max: number): TakeResult {
+  if (!(Number.isSafeInteger(max) && max >= min)) throw new InvalidArgumentError(`max must be a whole number >= min (${min}), got ${String(max)}`);
+  assertValidRequest(policy, min);
+  const interval = emissionIntervalUs(policy.rate);
+  const used = tatUs !== undefined && tatUs > nowUs ? tatUs - nowUs : 0;
+  const available = Math.floor((interval * policy.burst - used) / interval);
+  const grant = Math.min(max, available);
+  if (grant >= min) return { ...gcraStep(tatUs, nowUs, policy, grant), granted: grant };
+  return { ...gcraStep(tatUs, nowUs, policy, min), granted: 0 };
+}

@@ -1,4 +1,6 @@
-import { type BucketPolicy, type BucketSnapshot, type ConsumeResult, gcraRefund, gcraSnapshot, gcraStep, lastStep, scratchResult } from '../algorithms/gcra.js';
+import { type BucketPolicy, type BucketSnapshot, type ConsumeResult, gcraRefund,
+  gcraTakeUpTo,
+  type TakeResult, gcraSnapshot, gcraStep, lastStep, scratchResult } from '../algorithms/gcra.js';
 import { type Clock, systemClock, systemTimers, type Timers, unref } from '../clock.js';
 import { ClosedError, RateLimitConfigError } from '../errors.js';
 import { BucketTable } from './bucket-table.js';
@@ -107,6 +109,25 @@ export class MemoryStore implements RateLimitStore {
     this.assertOpen();
     const slot = this.buckets.find(key);
     return gcraSnapshot(slot < 0 ? undefined : this.buckets.tatAt(slot), Math.round(this.clock.now() * 1000), policy);
+  }
+
+  async takeUpTo(key: string, policy: BucketPolicy, min: number, max: number): Promise<TakeResult> {
+    return this.takeUpToSync(key, policy, min, max);
+  }
+
+  /** {@link takeUpTo} without the promise. */
+  takeUpToSync(key: string, policy: BucketPolicy, min: number, max: number, nowMs = this.clock.now()): TakeResult {
+    this.assertOpen();
+    const nowUs = Math.round(nowMs * 1000);
+    const table = this.buckets;
+    const slot = table.find(key);
+    const result = gcraTakeUpTo(slot < 0 ? undefined : table.tatAt(slot), nowUs, policy, min, max);
+    const tatUs = lastStep.tatUs;
+    if (tatUs > nowUs) {
+      if (slot < 0) table.insert(key, tatUs, nowUs);
+      else table.update(slot, tatUs);
+    } else if (slot >= 0) table.remove(slot);
+    return result;
   }
 
   async refund(key: string, policy: BucketPolicy, cost: number): Promise<void> {

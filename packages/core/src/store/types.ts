@@ -1,4 +1,4 @@
-import type { BucketPolicy, BucketSnapshot, ConsumeResult } from '../algorithms/gcra.js';
+import type { BucketPolicy, BucketSnapshot, ConsumeResult, TakeResult } from '../algorithms/gcra.js';
 import type { Clock } from '../clock.js';
 import type { FleetSync } from './fleet.js';
 
@@ -73,6 +73,12 @@ export interface RateLimitStore {
    * it get the two calls in sequence. Validate with `assertValidAdmitRequest`.
    */
   consumeAndAcquire?(request: AdmitRequest): Promise<AdmitResult>;
+  /**
+   * Optional: takes as many tokens as the bucket holds, up to `max` and at least `min` (else none:
+   * the answer is then a consume of `min`, denied), in one atomic operation. The manager leases a
+   * hot tenant's tokens with it (see docs/scaling.md); a store without it is never leased from.
+   */
+  takeUpTo?(key: string, policy: BucketPolicy, min: number, max: number): Promise<TakeResult>;
   /**
    * Optional: gives `cost` tokens back to the bucket at `key` (the request they paid for should
    * not count: it failed, or succeeded, as the application decides). The bucket's TAT moves back
