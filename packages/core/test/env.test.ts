@@ -79,6 +79,7 @@ const CASES: Record<string, { good: string; expect: Record<string, unknown>; bad
   [`${P}LOAD_FLEET`]: { good: 'true', expect: { load: { fleet: true } }, bad: 'mean' },
   [`${P}LOAD_SHED_STATUS`]: { good: '429', expect: { load: { shedStatus: 429 } }, bad: '500' },
   [`${P}LOG_LEVEL`]: { good: 'Debug', expect: { logLevel: 'debug' }, bad: 'loud' },
+  [`${P}LEASING`]: { good: 'off', expect: { leasing: false }, bad: 'sometimes' },
 };
 
 describe('ENV_VARS', () => {

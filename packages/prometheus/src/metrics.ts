@@ -102,7 +102,12 @@ export function createMetrics(registry: Registry, collectWindows: (gauge: Gauge<
     decisionsBySource: ensure(
       registry,
       N.decisionsBySource,
-      () => new TallyCounter(N.decisionsBySource, 'Decisions by the store that answered: primary, fallback, blocked-cache, fail-open', ['source']),
+      () =>
+        new TallyCounter(
+          N.decisionsBySource,
+          "Decisions by the store that answered: primary, fallback, blocked-cache, fail-open, lease (a hot tenant's leased tokens)",
+          ['source'],
+        ),
     ),
     loadFactor: ensure(
       registry,

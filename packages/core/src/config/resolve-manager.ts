@@ -26,10 +26,12 @@ import {
 } from './checks.js';
 import type { RateLimitEnvConfig } from './env/env-config.js';
 import { loadConfigFromEnv } from './env/load.js';
+import { resolveLeasing } from './resolve-leasing.js';
 import { resolveLoad } from './resolve-load.js';
 import { declaredTierNames, resolveTiers } from './resolve-tiers.js';
 import { HTTP_OPTION_KEYS } from '../http/http-options.js';
 import type { ResolvedLoadConfig } from '../load/load-options.js';
+import type { ResolvedLeasing } from '../manager/leasing-options.js';
 import { type AnyManagerOptions, MANAGER_OPTION_KEYS } from '../manager/manager-options.js';
 
 /** Manager options after env merge, defaults and validation. */
@@ -53,6 +55,7 @@ export interface ResolvedManagerConfig {
   fallbackShare: number;
   blockedCache: boolean;
   load: ResolvedLoadConfig;
+  leasing: ResolvedLeasing;
   concurrencyLeaseMs: number;
   tenantIdRules: TenantIdRules;
   maxTrackedTenants: number;
@@ -151,6 +154,7 @@ export function resolveManagerConfig(options: AnyManagerOptions = {}, extraKeys:
   checkWhole(issues, 'fallbackShare', o.fallbackShare, 1, MAX_FALLBACK_SHARE);
   checkBoolean(issues, 'blockedCache', o.blockedCache);
   const load = resolveLoad(issues, o.load, env, o.store, tierNames);
+  const leasing = resolveLeasing(issues, o.leasing, env.leasing, o.store, tierNames);
   checkTimerMs(issues, 'concurrencyLeaseMs', o.concurrencyLeaseMs);
   if (o.tenantIdRules !== undefined && issues.check(isPlainObject(o.tenantIdRules), 'tenantIdRules', 'must be an object')) {
     checkKnownKeys(issues, 'tenantIdRules', o.tenantIdRules as Record<string, unknown>, ['maxLength', 'pattern']);
@@ -190,6 +194,7 @@ export function resolveManagerConfig(options: AnyManagerOptions = {}, extraKeys:
     fallbackShare: o.fallbackShare ?? env.fallbackShare ?? 1,
     blockedCache: o.blockedCache ?? true,
     load,
+    leasing,
     concurrencyLeaseMs: o.concurrencyLeaseMs ?? env.concurrencyLeaseMs ?? 60_000,
     tenantIdRules: o.tenantIdRules ?? {},
     maxTrackedTenants: o.maxTrackedTenants ?? 250_000,

@@ -11,6 +11,7 @@ import type { DecisionSource, LeaseResult, RateLimitStore } from '../store/types
 import type { Admission, RateLimitDecision, RateLimitMetadata } from './decision.js';
 import { quotaForTier, scaledPolicy } from './policy.js';
 import type { CheckOptions, RefundOptions } from './reports.js';
+import { type QuotaLease, type QuotaLeases, reservedPolicy } from './quota-leases.js';
 import type { Slots } from './slots.js';
 import type { Subject } from './subject.js';
 import { contextKey, type TenantContext, leaseKeyOf } from './tenant-context.js';
@@ -24,6 +25,7 @@ export interface DeciderDeps {
   readonly fleet: FleetSync | undefined;
   readonly paths: PathCache;
   readonly slots: Slots;
+  readonly leases: QuotaLeases;
 }
 
 /** A decision, or a decision and its slot (`admit`): what {@link Decider.decide} answers. */
@@ -42,10 +44,13 @@ type StoreAnswer = ConsumeResult & { source?: DecisionSource };
 export class Decider {
   /** Whether `now` may be handed to the store: only when it decides on this manager's clock. */
   private readonly sharesClock: boolean;
+  /** Whether hot tenants' tokens may be leased (leasing on and a store that can take). */
+  private readonly leasing: boolean;
   private decisions = 0;
 
   constructor(private readonly deps: DeciderDeps) {
     this.sharesClock = deps.store.clock === deps.config.clock;
+    this.leasing = deps.leases.enabled;
   }
 
   /**
@@ -83,7 +88,14 @@ export class Decider {
     const started = observer?.onDecision !== undefined && (++this.decisions & 7) === 0 ? performance.now() : -1;
     const main = bucket === 'default';
     const key = main ? ctx.defaultKey : contextKey(ctx, bucket);
-    const answer = store.consumeSync?.(key, policy, cost, this.sharesClock ? now : undefined, main ? ctx : undefined);
+    // A hot tenant's leased tokens first (no I/O); then the store, which may answer without I/O too.
+    const lease = main && !shadow && this.leasing ? ctx.quotaLease : undefined;
+    let answer: StoreAnswer | undefined = lease === undefined ? undefined : this.deps.leases.trySpend(lease, key, policy, cost, now);
+    if (answer === undefined && lease !== undefined && this.deps.leases.wantsTake(lease)) {
+      if (syncOnly) return undefined;
+      return this.leased(lease, ctx, tier, now, info, route, cost, policy, factor, key, started, wantSlot);
+    }
+    answer ??= store.consumeSync?.(key, policy, cost, this.sharesClock ? now : undefined, main ? ctx : undefined);
     if (answer !== undefined) {
       const decision = this.finish(ctx, tier, now, info, route, bucket, cost, policy, factor, shadow, answer, started);
       if (!wantSlot) return decision;
@@ -114,6 +126,28 @@ export class Decider {
     const key = bucket === 'default' ? ctx.defaultKey : contextKey(ctx, bucket);
     if (store.refundSync?.(key, policy, cost)) return;
     return store.refund?.(key, policy, cost);
+  }
+
+  /** The decision of a hot tenant whose lease could not cover it: after a take of a new batch (shared with requests in flight). */
+  private async leased(
+    lease: QuotaLease,
+    ctx: TenantContext,
+    tier: string,
+    now: number,
+    info: PathInfo,
+    route: string,
+    cost: number,
+    policy: BucketPolicy,
+    factor: number,
+    key: string,
+    started: number,
+    wantSlot: boolean,
+  ): Promise<Outcome> {
+    const answer = await this.deps.leases.take(lease, key, policy, cost, now);
+    const decision = this.finish(ctx, tier, now, info, route, 'default', cost, policy, factor, false, answer, started);
+    if (!wantSlot) return decision;
+    if (!decision.allowed) return { decision, slot: undefined };
+    return { decision, slot: this.deps.slots.takeSync(ctx, tier) ?? (await this.deps.slots.take(ctx, tier)) };
   }
 
   /** The decision through an asynchronous store call: with a slot wanted and a store that can, both in one round trip. */
@@ -227,7 +261,10 @@ export class Decider {
 /** The policy of `bucket` for a tenant in `tier` under a load factor: the rule's quota for that bucket, else the tenant's. */
 function policyOf(ctx: TenantContext, tier: string, rule: CompiledRouteRule | undefined, bucket: string, factor: number): BucketPolicy {
   const ruleQuota = rule?.rule.bucket === bucket && rule.rule.quota ? quotaForTier(rule.rule.quota, tier) : undefined;
-  return ruleQuota === undefined && factor === 1 ? ctx.policy : scaledPolicy(ruleQuota ?? ctx.quota, factor);
+  if (ruleQuota === undefined && factor === 1) return ctx.policy;
+  const scaled = scaledPolicy(ruleQuota ?? ctx.quota, factor);
+  // A leased tenant's main bucket keeps its leasing reserve under load too.
+  return ruleQuota === undefined && bucket === 'default' && ctx.quotaLease !== undefined ? reservedPolicy(scaled, ctx.quotaLease.lifeMs) : scaled;
 }
 
 function skippedDecision(subject: Subject, tier: string, path: string, route: string): RateLimitDecision {

@@ -5,6 +5,7 @@ import type { FleetEvent, FleetSync } from '../store/fleet.js';
 import type { RateLimitStore } from '../store/types.js';
 import { tenantIdProblem } from '../tenant/tenant-id.js';
 import { type Overrides, overrideIssues } from './overrides.js';
+import type { QuotaLeases } from './quota-leases.js';
 import { tenantSubject } from './subject.js';
 import type { SubjectRegistry } from './subject-registry.js';
 import type { TierCache } from './tier-cache.js';
@@ -17,6 +18,7 @@ export interface FleetLinkDeps {
   readonly tiers: TierCache;
   readonly subjects: SubjectRegistry;
   readonly routeBuckets: readonly string[];
+  readonly leases: QuotaLeases;
   readonly isClosed: () => boolean;
 }
 
@@ -54,7 +56,10 @@ export class FleetLink {
 
   /** Drops local caches (blocked-until answers, fallback buckets) that may contradict a quota change or reset. */
   async clearLocalState(tenantId: string): Promise<void> {
-    const { store, subjects, routeBuckets } = this.deps;
+    const { store, subjects, routeBuckets, leases } = this.deps;
+    // Leased tokens were taken under the old quota (or before a reset): dropped, not spent.
+    const lease = subjects.knownTenant(tenantId)?.quotaLease;
+    if (lease !== undefined) leases.revoke(lease);
     if (!store.clearLocal) return;
     const clear = store.clearLocal.bind(store);
     await Promise.all(subjects.keysOf(tenantSubject(tenantId), routeBuckets).map(clear)).catch(() => {});

@@ -3,6 +3,7 @@
 import type { CircuitBreakerOptions } from '../breaker/circuit-breaker.js';
 import type { Clock, Timers } from '../clock.js';
 import type { LoadOptions } from '../load/load-options.js';
+import type { LeasingOptions } from './leasing-options.js';
 import type { Logger } from '../observe/logger.js';
 import type { RateLimitObserver } from '../observe/observer.js';
 import type { RouteRule } from '../routing/route-rules.js';
@@ -66,6 +67,15 @@ export interface RateLimitManagerOptions<T extends string = never> {
    */
   blockedCache?: boolean;
   load?: LoadOptions<NoInfer<Tier | T>>;
+  /**
+   * Quota leasing for hot tenants: an instance that sees a tenant often takes a batch of its
+   * tokens in one store call and spends them locally (docs/scaling.md). Exact: the fleet never
+   * admits more than the quota; a leased tenant's burst is reduced by what its bucket refills in
+   * one lease life (5 % by default). Every instance of a fleet must use the same setting.
+   * @default on with a shared store that can take tokens (RedisStore), for tenants of at least
+   * 1000 requests/s outside the free tier (env `AURUM_API_RATE_LIMIT_LEASING`)
+   */
+  leasing?: boolean | LeasingOptions<NoInfer<Tier | T>>;
   /** Lifetime of a concurrency lease that is never released (crashed process), in ms. @default 60000 */
   concurrencyLeaseMs?: number;
   /** Tenant id length and character rules. */
@@ -113,6 +123,7 @@ export const MANAGER_OPTION_KEYS = [
   'fallbackShare',
   'blockedCache',
   'load',
+  'leasing',
   'concurrencyLeaseMs',
   'tenantIdRules',
   'maxTrackedTenants',

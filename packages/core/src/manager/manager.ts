@@ -1,5 +1,6 @@
 import { CircuitBreaker } from '../breaker/circuit-breaker.js';
 import type { AnyManagerOptions, RateLimitManagerOptions } from './manager-options.js';
+import { QuotaLeases } from './quota-leases.js';
 import { startupSummary } from './startup-summary.js';
 import { type ResolvedManagerConfig, resolveManagerConfig } from '../config/resolve-manager.js';
 import { ClosedError, RateLimitConfigError } from '../errors.js';
@@ -53,6 +54,7 @@ export class RateLimitManager<T extends string = never> {
   private readonly tiers: TierCache;
   private readonly slots: Slots;
   private readonly decider: Decider;
+  private readonly leases: QuotaLeases;
   private readonly fleetLink: FleetLink;
   private readonly reports: StatusReports;
   private readonly routeBuckets: readonly string[];
@@ -80,7 +82,15 @@ export class RateLimitManager<T extends string = never> {
     this.load = config.load.enabled ? new LoadControl(config.load, { tiers: config.tiers, fleet, clock, timers, logger, observer: this.observer }) : undefined;
     this.slots = new Slots({ store: this.store, load: this.load, observer: this.observer, leaseMs: config.concurrencyLeaseMs });
     const paths = new PathCache(compileRouteRules(config.routes, config.caseSensitiveRoutes));
-    this.decider = new Decider({ config, store: this.store, load: this.load, observer: this.observer, fleet, paths, slots: this.slots });
+    this.leases = new QuotaLeases({
+      store: this.store,
+      leasing: config.leasing,
+      clock,
+      timers,
+      logger,
+      instances: () => fleet?.fleetLoad?.()?.instances,
+    });
+    this.decider = new Decider({ config, store: this.store, load: this.load, observer: this.observer, fleet, paths, slots: this.slots, leases: this.leases });
     const isClosed = () => this.isClosed;
     const shared = {
       config,
@@ -89,6 +99,7 @@ export class RateLimitManager<T extends string = never> {
       tiers: this.tiers,
       subjects: this.subjects,
       routeBuckets: this.routeBuckets,
+      leases: this.leases,
       isClosed,
     };
     this.fleetLink = new FleetLink(fleet, shared);
@@ -269,6 +280,8 @@ export class RateLimitManager<T extends string = never> {
     this.assertOpen();
     const subject = this.subjects.tenant(tenantId);
     this.tiers.forget(tenantId);
+    const lease = this.subjects.knownTenant(tenantId)?.quotaLease;
+    if (lease !== undefined) this.leases.revoke(lease);
     await Promise.all(this.subjects.keysOf(subject, this.routeBuckets).map((key) => this.store.reset(key)));
     await this.fleetLink.publishReset(tenantId);
   }
@@ -302,6 +315,8 @@ export class RateLimitManager<T extends string = never> {
     this.isClosed = true;
     this.fleetLink.stop();
     this.load?.stop();
+    // Unspent leased tokens go back before the store goes away.
+    await this.leases.close();
     await this.store.close();
   }
 

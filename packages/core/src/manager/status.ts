@@ -48,7 +48,8 @@ export class StatusReports {
     const quota = ctx.quota;
     const policy = { rate: quota.requestsPerSecond, burst: quota.burstSize };
     const buckets = ['default', ...routeBuckets, ...(ctx.buckets?.keys() ?? [])].filter((b, i, all) => all.indexOf(b) === i);
-    const snapshots = await Promise.all(buckets.map((b) => store.inspect(contextKey(ctx, b), policy)));
+    // The main bucket on the policy decisions use (a leased tenant's keeps its leasing reserve).
+    const snapshots = await Promise.all(buckets.map((b) => store.inspect(contextKey(ctx, b), b === 'default' ? ctx.policy : policy)));
     const main = snapshots[0] ?? { limit: quota.burstSize, remaining: quota.burstSize, resetAfterMs: 0 };
     const activeWindows = snapshots.filter((s) => s.resetAfterMs > 0).length;
     const activeConcurrency = await store.countLeases(leaseKeyOf(ctx));

@@ -1,6 +1,7 @@
 import type { BucketPolicy } from '../algorithms/gcra.js';
 import type { TenantQuotaConfig } from '../tiers.js';
 import type { BucketHint } from '../store/types.js';
+import type { QuotaLease } from './quota-leases.js';
 import { bucketKey, leaseKey, type Subject } from './subject.js';
 
 /**
@@ -22,6 +23,8 @@ export interface TenantContext extends BucketHint {
   quota: TenantQuotaConfig;
   /** The main bucket's policy at load factor 1 (reused: no allocation per decision). */
   policy: BucketPolicy;
+  /** The tenant's quota lease on this instance when it may be leased (docs/scaling.md), else `undefined`. */
+  quotaLease: QuotaLease | undefined;
   /** Named buckets used so far, with their store keys. */
   buckets: Map<string, string> | undefined;
   /** Whether a decision has been made (only such contexts are listed). */
@@ -42,6 +45,7 @@ export function newContext(subject: Subject): TenantContext {
     tier: 'free',
     quota: { requestsPerSecond: 1, burstSize: 1, maxConcurrentRequests: 1, priorityBoost: 1 },
     policy: { rate: 1, burst: 1 },
+    quotaLease: undefined,
     buckets: undefined,
     seen: false,
     lastSeen: 0,

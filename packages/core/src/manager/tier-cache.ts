@@ -4,6 +4,7 @@ import type { LookupFailure } from '../tenant/tier-resolver.js';
 import { TierResolver } from '../tenant/tier-resolver.js';
 import type { TenantQuotaConfig } from '../tiers.js';
 import type { Overrides } from './overrides.js';
+import { leaseLifeMs, QuotaLease, reservedPolicy } from './quota-leases.js';
 import type { Subject } from './subject.js';
 import type { TenantContext } from './tenant-context.js';
 
@@ -17,6 +18,8 @@ export class TierCache {
   private readonly resolver: TierResolver;
   /** One policy object per quota object: the tier quotas are shared, so their tenants share a policy (heap per tenant). */
   private readonly policies = new WeakMap<TenantQuotaConfig, BucketPolicy>();
+  /** The same for leased tenants (a quota's lifetime depends only on the quota and its tier). */
+  private readonly reserved = new WeakMap<TenantQuotaConfig, BucketPolicy>();
 
   constructor(
     private readonly config: ResolvedManagerConfig,
@@ -47,7 +50,10 @@ export class TierCache {
       const quota = this.quotaOf(subject, tier);
       ctx.tier = tier;
       ctx.quota = quota;
-      ctx.policy = this.policyOf(quota);
+      const lifeMs = subject.anonymous ? 0 : leaseLifeMs(this.config.leasing, tier, quota);
+      ctx.policy = this.policyOf(quota, lifeMs);
+      if (lifeMs === 0) ctx.quotaLease = undefined;
+      else if (ctx.quotaLease?.lifeMs !== lifeMs) ctx.quotaLease = new QuotaLease(lifeMs);
       ctx.version = version;
       // Answers of resolveTier are re-asked after the tier cache TTL; a stale or default tier
       // used because the lookup failed or is late is re-checked on the next request.
@@ -66,11 +72,14 @@ export class TierCache {
     this.overrides.invalidate();
   }
 
-  private policyOf(quota: TenantQuotaConfig): BucketPolicy {
-    let policy = this.policies.get(quota);
+  /** The quota's policy, reserved for leasing when the tenant may be leased (`lifeMs` > 0); one object per quota. */
+  private policyOf(quota: TenantQuotaConfig, lifeMs: number): BucketPolicy {
+    const cache = lifeMs > 0 ? this.reserved : this.policies;
+    let policy = cache.get(quota);
     if (policy === undefined) {
-      policy = { rate: quota.requestsPerSecond, burst: quota.burstSize };
-      this.policies.set(quota, policy);
+      const full = { rate: quota.requestsPerSecond, burst: quota.burstSize };
+      policy = lifeMs > 0 ? reservedPolicy(full, lifeMs) : full;
+      cache.set(quota, policy);
     }
     return policy;
   }

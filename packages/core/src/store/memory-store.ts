@@ -1,6 +1,15 @@
-import { type BucketPolicy, type BucketSnapshot, type ConsumeResult, gcraRefund,
+import {
+  type BucketPolicy,
+  type BucketSnapshot,
+  type ConsumeResult,
+  gcraRefund,
   gcraTakeUpTo,
-  type TakeResult, gcraSnapshot, gcraStep, lastStep, scratchResult } from '../algorithms/gcra.js';
+  type TakeResult,
+  gcraSnapshot,
+  gcraStep,
+  lastStep,
+  scratchResult,
+} from '../algorithms/gcra.js';
 import { type Clock, systemClock, systemTimers, type Timers, unref } from '../clock.js';
 import { ClosedError, RateLimitConfigError } from '../errors.js';
 import { BucketTable } from './bucket-table.js';

@@ -1,4 +1,4 @@
-import type { BucketPolicy, BucketSnapshot } from '../algorithms/gcra.js';
+import type { BucketPolicy, BucketSnapshot, TakeResult } from '../algorithms/gcra.js';
 import { CircuitBreaker } from '../breaker/circuit-breaker.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../clock.js';
 import { StoreUnavailableError } from '../errors.js';
@@ -10,7 +10,7 @@ import { FirstConnection } from './first-connection.js';
 import type { FleetSync } from './fleet.js';
 import { MemoryStore } from './memory-store.js';
 import { checkResilientOptions, type ResilientStoreOptions, type StoreFailure } from './resilient-options.js';
-import type { AdmitRequest, AdmitResult, LeaseResult, RateLimitStore } from './types.js';
+import type { AdmitRequest, AdmitResult, DecisionSource, LeaseResult, RateLimitStore } from './types.js';
 import { withTimeout } from './with-timeout.js';
 
 export type { SourcedConsumeResult } from './blocked-cache.js';
@@ -113,6 +113,25 @@ export class ResilientStore implements RateLimitStore {
     if (cached) return cached;
     if (this.failMode === 'closed' || !this.breaker.rejectsCalls(now)) return undefined;
     return this.degraded.consumeSync(key, policy, cost, now);
+  }
+
+  /**
+   * A take of up to `max` tokens (a hot tenant's lease) from the primary, with the same blocked
+   * cache, breaker and timeout as {@link consume}. When the primary cannot answer, nothing is
+   * leased: the answer is the degraded path's decision for `min` alone (granted `min` or 0).
+   */
+  async takeUpTo(key: string, policy: BucketPolicy, min: number, max: number): Promise<TakeResult & { source: DecisionSource }> {
+    const now = this.clock.now();
+    const cached = this.blocked?.answer(key, policy, min, now);
+    if (cached) return { ...cached, granted: 0 };
+    const take = this.primary.takeUpTo;
+    const result = take === undefined ? UNANSWERED : await this.guarded('consume', () => take.call(this.primary, key, policy, min, max));
+    if (result === UNANSWERED) {
+      const degraded = await this.degraded.consume(key, policy, min);
+      return { ...degraded, granted: degraded.allowed ? min : 0 };
+    }
+    if (!result.allowed) this.blocked?.remember(key, policy, min, result, this.clock.now());
+    return { ...result, source: 'primary' };
   }
 
   /**

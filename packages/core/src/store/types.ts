@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { FleetSync } from './fleet.js';
 
 /** Where a decision's numbers came from. */
-export type DecisionSource = 'primary' | 'fallback' | 'blocked-cache' | 'fail-open';
+export type DecisionSource = 'primary' | 'fallback' | 'blocked-cache' | 'fail-open' | 'lease';
 
 /** The answer to `acquire`. */
 export interface LeaseResult {

@@ -15,6 +15,8 @@ export type RateLimitEnvConfig = Pick<
     redisUrl?: string;
     /** `AURUM_API_RATE_LIMIT_REDIS_PREFIX`: prefix of every Redis key. */
     redisKeyPrefix?: string;
+    /** `AURUM_API_RATE_LIMIT_LEASING`: quota leasing on or off. */
+    leasing?: boolean;
     /** `AURUM_API_RATE_LIMIT_LOG_LEVEL`: the default logger's level. */
     logLevel?: LogLevel;
     /** `AURUM_API_RATE_LIMIT_ADMIN_TOKEN`. */

@@ -182,6 +182,12 @@ export function envTable(tiers: readonly string[]): readonly EnvVariable[] {
       shown: code(1),
       doc: 'expected instance count; the fallback grants each 1/share of every limit',
     }),
+    prefixed('LEASING', {
+      parser: boolean,
+      to: ['leasing'],
+      shown: 'on with Redis',
+      doc: 'quota leasing for hot tenants ([scaling](scaling.md#hot-tenants-quota-leasing))',
+    }),
     prefixed('LEASE_MS', { parser: timerMs(), to: ['concurrencyLeaseMs'], shown: code(60000), doc: 'lifetime of an unreleased concurrency lease, in ms' }),
     prefixed('PROBLEM_FORMAT', {
       parser: oneOf(['aurum', 'rfc9457']),

@@ -1,0 +1,254 @@
+// Local quota leasing for hot tenants (issue 13; docs/scaling.md derives the bound). An instance
+// that sees a tenant often takes a batch of its tokens from the shared bucket in one call and
+// spends them without a round trip until they run out or the lease ends; unspent tokens go back.
+import type { BucketPolicy, ConsumeResult, TakeResult } from '../algorithms/gcra.js';
+import { type Clock, type Timers, unref } from '../clock.js';
+import type { Logger } from '../observe/logger.js';
+import type { DecisionSource, RateLimitStore } from '../store/types.js';
+import type { TenantQuotaConfig } from '../tiers.js';
+import type { LeasingOptions, ResolvedLeasing } from './leasing-options.js';
+
+/** Shortest lease worth taking, in ms: below it the tenant is decided per request. */
+const MIN_LEASE_MS = 5;
+/** How often observed rates are recomputed and expired leases returned, in ms. */
+const TICK_MS = 100;
+
+/**
+ * How long a lease of this tenant may live, in ms, or 0 when it is not leased (leasing off, an
+ * excluded tier, a rate below `minRate`, or a window too short to lease within).
+ */
+export function leaseLifeMs(leasing: ResolvedLeasing, tier: string, quota: TenantQuotaConfig): number {
+  if (leasing === false || quota.requestsPerSecond < leasing.minRate || leasing.excludeTiers.includes(tier)) return 0;
+  const life = Math.min(leasing.maxLeaseMs, Math.floor((leasing.burstShare * quota.burstSize * 1000) / quota.requestsPerSecond));
+  return life >= MIN_LEASE_MS ? life : 0;
+}
+
+/**
+ * The policy every decision of a leased tenant runs on, on every instance: the burst less what
+ * the bucket refills during one lease (rate × lifetime). Tokens held in leases were taken at most
+ * one lifetime ago, so held tokens plus the bucket's level never exceed the full burst, and the
+ * fleet admits at most burst + rate × elapsed over any interval (docs/scaling.md).
+ */
+export function reservedPolicy(policy: BucketPolicy, lifeMs: number): BucketPolicy {
+  return { rate: policy.rate, burst: Math.max(1, policy.burst - Math.ceil((policy.rate * lifeMs) / 1000)) };
+}
+
+/** A store answer a leased decision is built from. */
+export type LeaseAnswer = ConsumeResult & { source?: DecisionSource };
+
+/** One tenant's lease on this instance, kept in its context. */
+export class QuotaLease {
+  /** Tokens held now, and until when they may be spent. */
+  tokens = 0;
+  expiresAt = 0;
+  /** The policy and key they were taken under: a changed policy (an override) revokes them. */
+  policy: BucketPolicy | undefined;
+  key = '';
+  /** A take in flight: requests that find no tokens wait for it instead of asking on their own. */
+  taking: Promise<void> | undefined;
+  /** Requests seen since `since`, and the rate they made at the last tick (per second). */
+  seen = 0;
+  since = 0;
+  rate = 0;
+  /** The bucket as the last take saw it, for `remaining` and reset estimates. */
+  bucketRemaining = 0;
+  bucketResetAt = 0;
+  /** Tokens spent from leases since this instance started, for tests and metrics. */
+  spent = 0;
+
+  constructor(readonly lifeMs: number) {}
+}
+
+interface QuotaLeasesDeps {
+  readonly store: RateLimitStore;
+  readonly leasing: ResolvedLeasing;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly logger: Logger;
+  /** Live instances of the fleet, when known: a lease is at most 1/instances of the burst. */
+  readonly instances: () => number | undefined;
+}
+
+/**
+ * The leases of this instance. Spending a held token is synchronous and asks nothing; a take is
+ * one `takeUpTo` call shared by every request that arrives while it is in flight, and the next
+ * batch is fetched in the background when half of the current one is gone. Expired batches are
+ * refunded by a sweep; `close()` refunds what is held.
+ */
+export class QuotaLeases {
+  private readonly live = new Set<QuotaLease>();
+  private timer: unknown;
+
+  constructor(private readonly deps: QuotaLeasesDeps) {}
+
+  /** Whether leases can be taken at all (leasing on and a store that can take). */
+  get enabled(): boolean {
+    return this.deps.leasing !== false && typeof this.deps.store.takeUpTo === 'function';
+  }
+
+  /**
+   * The answer from the tenant's lease when it holds the tokens (no I/O), else `undefined`.
+   * Counts the request towards the tenant's observed rate here.
+   */
+  trySpend(lease: QuotaLease, key: string, policy: BucketPolicy, cost: number, now: number): LeaseAnswer | undefined {
+    if (lease.key !== key || !samePolicy(lease.policy, policy)) this.revoke(lease, policy, key);
+    lease.seen++;
+    if (now - lease.since >= TICK_MS) this.observe(lease, now);
+    return lease.tokens >= cost && now < lease.expiresAt ? this.spend(lease, cost, now) : undefined;
+  }
+
+  /** Whether a request the lease could not cover should take a batch (the tenant is hot here, or a take is in flight). */
+  wantsTake(lease: QuotaLease): boolean {
+    return lease.taking !== undefined || lease.rate >= (this.deps.leasing as Required<LeasingOptions<string>>).threshold;
+  }
+
+  /** Drops a tenant's tokens without giving them back (a reset, a changed quota): fewer admitted, never more. */
+  revoke(lease: QuotaLease, policy?: BucketPolicy, key?: string): void {
+    lease.tokens = 0;
+    lease.expiresAt = 0;
+    lease.policy = policy;
+    if (key !== undefined) lease.key = key;
+    this.live.delete(lease);
+  }
+
+  /** Gives every held token back (shutdown); bounded by the store's own timeout. */
+  async close(): Promise<void> {
+    if (this.timer !== undefined) this.deps.timers.clearInterval(this.timer);
+    this.timer = undefined;
+    await Promise.all([...this.live].map((lease) => this.giveBack(lease)));
+  }
+
+  private spend(lease: QuotaLease, cost: number, now: number): LeaseAnswer {
+    lease.tokens -= cost;
+    lease.spent += cost;
+    // Fetch the next batch before this one runs out, so a steady tenant rarely waits.
+    if (lease.taking === undefined && lease.tokens < this.batchSize(lease, cost) / 2) this.prefetch(lease, now);
+    const policy = lease.policy as BucketPolicy;
+    const remaining = Math.min(policy.burst, lease.tokens + lease.bucketRemaining);
+    return { allowed: true, limit: policy.burst, remaining, retryAfterMs: 0, resetAfterMs: Math.max(0, lease.bucketResetAt - now), source: 'lease' };
+  }
+
+  /** Waits for the take in flight (or starts one), then spends from it or answers with its denial (after {@link wantsTake}). */
+  async take(lease: QuotaLease, key: string, policy: BucketPolicy, cost: number, now: number): Promise<LeaseAnswer> {
+    if (lease.taking !== undefined) {
+      await lease.taking;
+      const at = this.deps.clock.now();
+      if (samePolicy(lease.policy, policy) && lease.tokens >= cost && at < lease.expiresAt) return this.spend(lease, cost, at);
+    }
+    const result = await this.takeBatch(lease, key, policy, cost, now);
+    const at = this.deps.clock.now();
+    if (result.granted >= cost && lease.tokens >= cost && at < lease.expiresAt) return this.spend(lease, cost, at);
+    // Denied (or the batch went to requests ahead of this one): the take's answer for this cost.
+    return result.granted > 0 ? { ...result, allowed: false, remaining: 0, retryAfterMs: Math.max(1, result.retryAfterMs) } : result;
+  }
+
+  private prefetch(lease: QuotaLease, now: number): void {
+    this.takeBatch(lease, lease.key, lease.policy as BucketPolicy, 1, now).catch((error: unknown) => {
+      this.deps.logger.debug({ err: error }, 'quota lease prefetch failed');
+    });
+  }
+
+  /** One take of a batch, shared by whoever waits on `lease.taking`; the tokens join the lease. */
+  private takeBatch(lease: QuotaLease, key: string, policy: BucketPolicy, min: number, now: number): Promise<TakeResult & { source?: DecisionSource }> {
+    const store = this.deps.store;
+    const max = Math.max(min, this.batchSize(lease, min));
+    const call = (store.takeUpTo as NonNullable<RateLimitStore['takeUpTo']>).call(store, key, policy, min, max) as Promise<
+      TakeResult & { source?: DecisionSource }
+    >;
+    let done = (): void => {};
+    lease.taking = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    return call.then(
+      (result) => {
+        const at = this.deps.clock.now();
+        // A batch taken under a policy that changed meanwhile is dropped, not spent.
+        if (result.granted > 0 && samePolicy(lease.policy, policy) && (result.source === undefined || result.source === 'primary')) {
+          // Older tokens are given back: every held token must be younger than one lease life.
+          if (lease.tokens > 0) this.refundQuietly(lease.key, policy, lease.tokens);
+          lease.tokens = result.granted;
+          lease.expiresAt = now + lease.lifeMs;
+          lease.bucketRemaining = result.remaining;
+          lease.bucketResetAt = at + result.resetAfterMs;
+          this.track(lease);
+        } else if (result.granted > 0 && result.source !== undefined && result.source !== 'primary') {
+          // The fallback answered (the shared store is out): spend it now, hold nothing.
+          lease.tokens = result.granted;
+          lease.expiresAt = at + 1;
+        }
+        lease.taking = undefined;
+        done();
+        return result;
+      },
+      (error: unknown) => {
+        lease.taking = undefined;
+        done();
+        throw error;
+      },
+    );
+  }
+
+  /** Tokens to take: what this instance spends of the tenant in one lease life, at most its share of the burst. */
+  private batchSize(lease: QuotaLease, cost: number): number {
+    const policy = lease.policy;
+    if (policy === undefined) return cost;
+    const want = Math.ceil((Math.max(lease.rate, 1) * lease.lifeMs) / 1000);
+    const share = Math.max(1, Math.floor(policy.burst / Math.max(2, this.deps.instances() ?? 2)));
+    return Math.max(cost, Math.min(want, share));
+  }
+
+  private observe(lease: QuotaLease, now: number): void {
+    const elapsed = now - lease.since;
+    lease.rate = lease.since === 0 ? 0 : (lease.seen * 1000) / elapsed;
+    lease.seen = 0;
+    lease.since = now;
+  }
+
+  private track(lease: QuotaLease): void {
+    this.live.add(lease);
+    if (this.timer === undefined) {
+      this.timer = this.deps.timers.setInterval(() => this.sweep(), TICK_MS);
+      unref(this.timer);
+    }
+  }
+
+  /** Returns the tokens of leases that ended unspent; stops the timer when none is left. */
+  private sweep(): void {
+    const now = this.deps.clock.now();
+    for (const lease of this.live) {
+      if (now < lease.expiresAt) continue;
+      this.live.delete(lease);
+      if (lease.tokens > 0 && lease.policy !== undefined) this.refundQuietly(lease.key, lease.policy, lease.tokens);
+      lease.tokens = 0;
+    }
+    if (this.live.size === 0 && this.timer !== undefined) {
+      this.deps.timers.clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private giveBack(lease: QuotaLease): Promise<void> {
+    const tokens = lease.tokens;
+    lease.tokens = 0;
+    this.live.delete(lease);
+    if (tokens <= 0 || lease.policy === undefined || this.deps.clock.now() >= lease.expiresAt) return Promise.resolve();
+    return this.refund(lease.key, lease.policy, tokens);
+  }
+
+  private refundQuietly(key: string, policy: BucketPolicy, tokens: number): void {
+    this.refund(key, policy, tokens).catch(() => {});
+  }
+
+  private async refund(key: string, policy: BucketPolicy, tokens: number): Promise<void> {
+    try {
+      await this.deps.store.refund?.(key, policy, tokens);
+    } catch (error) {
+      this.deps.logger.debug({ err: error, key }, 'quota lease refund failed; the tokens come back as the bucket refills');
+    }
+  }
+}
+
+/** Policies by value: a load-scaled policy is a new object per decision, the same bucket all the same. */
+function samePolicy(a: BucketPolicy | undefined, b: BucketPolicy): boolean {
+  return a !== undefined && a.rate === b.rate && a.burst === b.burst;
+}

@@ -1,0 +1,198 @@
+/**
+ * Quota leasing (issue 13), on instances that share one store (several managers on one memory
+ * store, a fake clock): a hot tenant's decisions come from leased tokens, the store is asked
+ * about once per batch, the fleet never admits more than burst + rate × elapsed over any window,
+ * and resets, override changes and shutdown give or drop what is held.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { BucketPolicy, TakeResult } from '../src/algorithms/gcra.js';
+import { createRateLimitManager, MemoryStore, type RateLimitManagerOptions } from '../src/index.js';
+import { leaseLifeMs, reservedPolicy } from '../src/manager/quota-leases.js';
+import { FakeClock, ManualTimers } from './support.js';
+
+/** A memory store counting the calls that would be round trips to a shared store. */
+class CountingStore extends MemoryStore {
+  calls = { consume: 0, takeUpTo: 0, refund: 0 };
+  override consumeSync(...args: Parameters<MemoryStore['consumeSync']>) {
+    this.calls.consume++;
+    return super.consumeSync(...args);
+  }
+  override async takeUpTo(key: string, policy: BucketPolicy, min: number, max: number): Promise<TakeResult> {
+    this.calls.takeUpTo++;
+    return super.takeUpTo(key, policy, min, max);
+  }
+  override async refund(key: string, policy: BucketPolicy, cost: number): Promise<void> {
+    this.calls.refund++;
+    return super.refund(key, policy, cost);
+  }
+}
+
+const HOT = { tier: 'enterprise' as const, requestsPerSecond: 1000, burstSize: 1000 };
+
+function fleet(instances: number, options: RateLimitManagerOptions = {}) {
+  const clock = new FakeClock();
+  const timers = new ManualTimers(clock);
+  const store = new CountingStore({ clock, sweepIntervalMs: 0 });
+  const managers = Array.from({ length: instances }, () =>
+    createRateLimitManager({
+      env: false,
+      clock,
+      timers,
+      store,
+      load: { enabled: false },
+      leasing: { threshold: 50 },
+      overrides: { hot: HOT },
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      ...options,
+    }),
+  );
+  const advance = (ms: number) => {
+    clock.advance(ms);
+    timers.run();
+  };
+  return { clock, timers, store, managers, advance };
+}
+
+describe('who is leased', () => {
+  it('tenants of at least minRate outside excluded tiers, for 5 % of their window, at most maxLeaseMs', () => {
+    const leasing = { minRate: 1000, threshold: 100, burstShare: 0.05, maxLeaseMs: 1000, excludeTiers: ['free'] };
+    const q = (rps: number, burst: number) => ({ requestsPerSecond: rps, burstSize: burst, maxConcurrentRequests: 10, priorityBoost: 1 });
+    expect(leaseLifeMs(leasing, 'enterprise', q(20_000, 20_000))).toBe(50);
+    expect(leaseLifeMs(leasing, 'enterprise', q(1000, 100_000))).toBe(1000);
+    expect(leaseLifeMs(leasing, 'enterprise', q(999, 100_000))).toBe(0);
+    expect(leaseLifeMs(leasing, 'free', q(20_000, 20_000))).toBe(0);
+    expect(leaseLifeMs(leasing, 'enterprise', q(20_000, 1000))).toBe(0); // a 2.5 ms lease is not worth it
+    expect(leaseLifeMs(false, 'enterprise', q(20_000, 20_000))).toBe(0);
+    expect(reservedPolicy({ rate: 20_000, burst: 20_000 }, 50)).toEqual({ rate: 20_000, burst: 19_000 });
+  });
+
+  it('is on by default only with a shared store; set on, it needs a store that can take', async () => {
+    const { RateLimitConfigError } = await import('../src/index.js');
+    expect(createRateLimitManager({ env: false }).config.leasing).toBe(false);
+    expect(createRateLimitManager({ env: false, leasing: true }).config.leasing).toMatchObject({ minRate: 1000 });
+    const noTake = new MemoryStore();
+    (noTake as { takeUpTo?: unknown }).takeUpTo = undefined;
+    expect(() => createRateLimitManager({ env: false, store: noTake, leasing: true })).toThrow(RateLimitConfigError);
+    expect(() => createRateLimitManager({ env: false, leasing: { burstShare: 0.9, excludeTiers: ['gold'] } as never })).toThrow(
+      /leasing.burstShare[\s\S]*leasing.excludeTiers\[0\]/,
+    );
+  });
+
+  it('runs a leased tenant on the reserved policy on every instance, hot or not; others on their own', async () => {
+    const { managers } = fleet(1);
+    const m = managers[0] as (typeof managers)[0];
+    expect((await m.checkRateLimit('hot')).metadata.limit).toBe(950);
+    expect((await m.checkRateLimit('cold-enterprise')).metadata.limit).toBe(10);
+    await m.close();
+  });
+});
+
+describe('a hot tenant', () => {
+  it('is decided from leased tokens: about one store call per batch, not per request', async () => {
+    const { managers, store, advance } = fleet(1);
+    const m = managers[0] as (typeof managers)[0];
+    const sources: Record<string, number> = {};
+    // 400 requests/s for 2 s, one per 2.5 ms (0.5 ms steps of the fake clock).
+    for (let i = 0; i < 800; i++) {
+      const d = await m.checkRateLimit('hot');
+      expect(d.allowed).toBe(true);
+      sources[d.metadata.source] = (sources[d.metadata.source] ?? 0) + 1;
+      advance(i % 2 === 0 ? 2 : 3);
+    }
+    expect(sources.lease).toBeGreaterThan(700);
+    const roundTrips = store.calls.consume + store.calls.takeUpTo + store.calls.refund;
+    expect(roundTrips / 800).toBeLessThan(0.2);
+    await m.close();
+  });
+
+  it('gives unspent tokens back when the lease ends, and at shutdown', async () => {
+    const { managers, store, advance } = fleet(1);
+    const m = managers[0] as (typeof managers)[0];
+    for (let i = 0; i < 100; i++) {
+      await m.checkRateLimit('hot');
+      advance(2);
+    }
+    const held = async () => 950 - (await m.getTenantStatus('hot')).remaining;
+    advance(200); // every lease has ended and the sweep ran
+    expect(store.calls.refund).toBeGreaterThan(0);
+    // Only what was spent is gone from the shared bucket (less what refilled meanwhile).
+    expect(await held()).toBe(0);
+    for (let i = 0; i < 60; i++) {
+      await m.checkRateLimit('hot');
+      advance(2);
+    }
+    const before = store.calls.refund;
+    await m.close();
+    expect(store.calls.refund).toBe(before + 1);
+  });
+
+  it('drops what it holds on a reset, and when a changed override changes its policy', async () => {
+    const { managers, advance, store } = fleet(1);
+    const m = managers[0] as (typeof managers)[0];
+    for (let i = 0; i < 100; i++) {
+      await m.checkRateLimit('hot');
+      advance(2);
+    }
+    expect((await m.checkRateLimit('hot')).metadata.source).toBe('lease');
+    const takes = store.calls.takeUpTo;
+    await m.resetTenant('hot');
+    // The held batch is gone: the next request takes a new one from the (full again) bucket.
+    const after = await m.checkRateLimit('hot');
+    expect(store.calls.takeUpTo).toBe(takes + 1);
+    expect(after.metadata.remaining).toBe(949);
+    for (let i = 0; i < 100; i++) {
+      await m.checkRateLimit('hot');
+      advance(2);
+    }
+    const before = store.calls.takeUpTo;
+    await m.setTenantOverride('hot', { tier: 'enterprise', requestsPerSecond: 2000, burstSize: 400 });
+    const d = await m.checkRateLimit('hot');
+    expect(d.metadata.limit).toBe(380); // 400 less 2000/s × its 10 ms lease life
+    // The batch of the old quota is not spent: the new quota is decided by the store until it is hot again.
+    expect(d.metadata.source).not.toBe('lease');
+    expect(store.calls.takeUpTo).toBe(before);
+    await m.close();
+  });
+});
+
+describe('exactness across instances', () => {
+  it('never admits more than burst + rate × elapsed over any window, whatever the arrivals', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ instance: fc.integer({ min: 0, max: 2 }), gapMs: fc.integer({ min: 0, max: 4 }), cost: fc.integer({ min: 1, max: 3 }) }), {
+          minLength: 200,
+          maxLength: 600,
+        }),
+        async (arrivals) => {
+          const rate = 400;
+          const burst = 200;
+          const { managers, advance, clock } = fleet(3, {
+            overrides: { hot: { tier: 'enterprise', requestsPerSecond: rate, burstSize: burst } },
+            leasing: { threshold: 20, minRate: 100 },
+          });
+          const admitted: Array<{ at: number; cost: number }> = [];
+          const start = clock.now();
+          for (const a of arrivals) {
+            const d = await (managers[a.instance] as (typeof managers)[0]).checkRateLimit('hot', '/', { cost: a.cost });
+            if (d.allowed) admitted.push({ at: clock.now(), cost: a.cost });
+            advance(a.gapMs);
+          }
+          await Promise.all(managers.map((m) => m.close()));
+          const total = admitted.reduce((n, x) => n + x.cost, 0);
+          expect(total).toBeLessThanOrEqual(burst + (rate * (clock.now() - start)) / 1000);
+          // Every window that starts at an admission: at most burst + rate × its length.
+          for (let i = 0; i < admitted.length; i++) {
+            let sum = 0;
+            for (let j = i; j < admitted.length; j++) {
+              sum += (admitted[j] as { cost: number }).cost;
+              const span = (admitted[j] as { at: number }).at - (admitted[i] as { at: number }).at;
+              expect(sum).toBeLessThanOrEqual(burst + (rate * span) / 1000 + 1e-9);
+            }
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  }, 120_000);
+});
