@@ -5,13 +5,13 @@ import { StoreUnavailableError } from '../errors.js';
 import { LogThrottle } from '../observe/log-throttle.js';
 import { type Logger, silentLogger } from '../observe/logger.js';
 import { BlockedCache, type SourcedConsumeResult } from './blocked-cache.js';
+import { DeadlineQueue } from './deadlines.js';
 import { DegradedPath, type FailMode } from './degraded-path.js';
 import { FirstConnection } from './first-connection.js';
 import type { FleetSync } from './fleet.js';
 import { MemoryStore } from './memory-store.js';
 import { checkResilientOptions, type ResilientStoreOptions, type StoreFailure } from './resilient-options.js';
 import type { AdmitRequest, AdmitResult, LeaseResult, RateLimitStore } from './types.js';
-import { withTimeout } from './with-timeout.js';
 
 export type { SourcedConsumeResult } from './blocked-cache.js';
 
@@ -41,6 +41,8 @@ export class ResilientStore implements RateLimitStore {
   /** The clock blocked-cache and fallback answers are made on. */
   readonly clock: Clock;
   private readonly timers: Timers;
+  /** Every primary call's timeout, on one timer. */
+  private readonly deadlines: DeadlineQueue;
   private readonly logger: Logger;
   private readonly onFailure: ((failure: StoreFailure) => void) | undefined;
   private readonly ownsFallback: boolean;
@@ -59,6 +61,7 @@ export class ResilientStore implements RateLimitStore {
     this.fallback = options.fallback ?? new MemoryStore({ clock: this.clock, timers: this.timers });
     this.breaker = options.breaker instanceof CircuitBreaker ? options.breaker : new CircuitBreaker({ clock: this.clock, ...options.breaker });
     this.timeoutMs = timeoutMs;
+    this.deadlines = new DeadlineQueue(timeoutMs, this.clock, this.timers);
     this.failMode = failMode;
     this.fallbackShare = fallbackShare;
     this.logger = options.logger ?? silentLogger;
@@ -181,7 +184,7 @@ export class ResilientStore implements RateLimitStore {
     if (!permit) return UNANSWERED;
     const started = this.clock.now();
     try {
-      const result = await withTimeout(call(), this.timeoutMs, this.timers);
+      const result = await this.deadlines.race(call());
       this.breaker.success(permit, this.clock.now() - started);
       return result;
     } catch (error) {
@@ -196,7 +199,7 @@ export class ResilientStore implements RateLimitStore {
     if (await this.degraded.release(key, leaseId)) return;
     // Not gated by the breaker: a lease left behind only expires late, so try even while open.
     try {
-      await withTimeout(this.primary.release(key, leaseId), this.timeoutMs, this.timers);
+      await this.deadlines.race(this.primary.release(key, leaseId));
     } catch (error) {
       this.report('release', error);
     }
@@ -222,7 +225,7 @@ export class ResilientStore implements RateLimitStore {
   async reset(key: string): Promise<void> {
     await this.clearLocal(key);
     try {
-      await withTimeout(this.primary.reset(key), this.timeoutMs, this.timers);
+      await this.deadlines.race(this.primary.reset(key));
     } catch (error) {
       this.report('reset', error);
       throw new StoreUnavailableError(`could not reset ${key} in the ${this.name} store`, { cause: error });
@@ -230,7 +233,7 @@ export class ResilientStore implements RateLimitStore {
   }
 
   async ping(): Promise<void> {
-    await withTimeout(this.primary.ping(), this.timeoutMs, this.timers);
+    await this.deadlines.race(this.primary.ping());
   }
 
   async close(): Promise<void> {
@@ -242,7 +245,7 @@ export class ResilientStore implements RateLimitStore {
   private async readThrough<T>(operation: StoreFailure['operation'], primary: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
     if (this.breaker.state === 'closed') {
       try {
-        return await withTimeout(primary(), this.timeoutMs, this.timers);
+        return await this.deadlines.race(primary());
       } catch (error) {
         if (isCallerError(error)) throw error;
         this.report(operation, error);
