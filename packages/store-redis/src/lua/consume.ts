@@ -7,7 +7,7 @@ import { LEASE_FN } from './leases.js';
  * again (a test clock, which does not follow real time, gets a minute of slack). Returns
  * allowed (1|0) and the TAT it decided from (at least `now`).
  */
-const GCRA_FN = `
+export const GCRA_FN = `
 local function gcra(key, interval, burst, cost, now, test_clock)
   local tat = tonumber(redis.call('GET', key))
   if tat == nil or tat < now then tat = now end
