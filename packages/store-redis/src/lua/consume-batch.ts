@@ -16,24 +16,28 @@ import { LEASE_FN } from './leases.js';
  * the single scripts, writes an entry made before its failure stay.
  *
  * On a Cluster every key of one call must be in one hash slot: the caller sends one call per slot.
+ * Every argument costs Redis a Lua string, so a call names each policy once and the entries
+ * refer to it, and an entry answers only what the caller cannot know: the TAT it decided from
+ * (the caller's `gcraConsume` gets allowed, remaining, retry and reset from it and `now`).
  *
  * KEYS     per entry, in order: its bucket key; a consume-and-acquire entry also its lease set key
  * ARGV[1]  now in µs, or '' to use Redis TIME (one reading for every entry)
- * ARGV[2…] per entry, in order:
- *            kind: 'c' consume | 'a' consume and acquire | 'A' the same, leasing even when refused
- *            emission interval T (µs), burst, cost            (as ARGV[1..3] of CONSUME_LUA)
- *            'a'/'A' only: limit, lease lifetime (ms), lease id (as ARGV[5..7] of CONSUME_ACQUIRE_LUA)
+ * ARGV[2]  P, the number of policies
+ * ARGV[3…] P pairs: emission interval T (µs), burst — policy p is ARGV[1 + 2p], ARGV[2 + 2p]
+ * then     per entry, in order: policy p, cost (as CONSUME_LUA); for a consume-and-acquire entry
+ *          -p, cost, limit, lease lifetime (ms), lease id, '1' to lease even when refused
+ *          (as CONSUME_ACQUIRE_LUA)
  *
- * Returns { now (µs), then per entry: allowed (1|0), tat (µs, at least now) — and for 'a'/'A':
- * lease (1 taken, 0 refused, -1 not tried), active leases }. A failed entry has -1 instead of
- * allowed and the error message instead of tat (and 0, 0 for the lease fields).
+ * Returns { now (µs), then per entry: tat (µs, at least now) — and for consume-and-acquire: lease
+ * (1 taken, 0 refused, -1 not tried), active leases }. A failed entry has Redis's error message
+ * instead of tat (and 0, 0 for the lease fields).
  */
 export const CONSUME_BATCH_LUA = `${NOW_US}${GCRA_FN}${LEASE_FN}
 local function admit(bucket, leases, interval, burst, cost, now, test_clock, always, limit, lease_ms, id)
   local allowed, tat = gcra(bucket, interval, burst, cost, now, test_clock)
-  if allowed == 0 and not always then return 0, tat, -1, 0 end
+  if allowed == 0 and not always then return tat, -1, 0 end
   local taken, active = take_lease(leases, limit, lease_ms, id, math.floor(now / 1000))
-  return allowed, tat, taken, active
+  return tat, taken, active
 end
 local function message(e)
   if type(e) == 'table' and e.err then return e.err end
@@ -41,24 +45,26 @@ local function message(e)
 end
 local now = now_us(ARGV[1])
 local test_clock = ARGV[1] ~= ''
+local intervals, bursts = {}, {}
+for p = 1, tonumber(ARGV[2]) do
+  intervals[p], bursts[p] = tonumber(ARGV[1 + 2 * p]), tonumber(ARGV[2 + 2 * p])
+end
 local out = { now }
-local n, k, a = 1, 1, 2
+local n, k, a = 1, 1, 3 + 2 * tonumber(ARGV[2])
 while a <= #ARGV do
-  local kind = ARGV[a]
-  local interval, burst, cost = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
-  if kind == 'c' then
-    local ok, allowed, tat = pcall(gcra, KEYS[k], interval, burst, cost, now, test_clock)
-    if ok then out[n + 1], out[n + 2] = allowed, tat else out[n + 1], out[n + 2] = -1, message(allowed) end
-    n, k, a = n + 2, k + 1, a + 4
+  local p, cost = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+  if p > 0 then
+    local ok, allowed, tat = pcall(gcra, KEYS[k], intervals[p], bursts[p], cost, now, test_clock)
+    if ok then out[n + 1] = tat else out[n + 1] = message(allowed) end
+    n, k, a = n + 1, k + 1, a + 2
   else
-    local ok, allowed, tat, taken, active = pcall(admit, KEYS[k], KEYS[k + 1], interval, burst, cost, now, test_clock,
-      kind == 'A', tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), ARGV[a + 6])
-    if ok then
-      out[n + 1], out[n + 2], out[n + 3], out[n + 4] = allowed, tat, taken, active
-    else
-      out[n + 1], out[n + 2], out[n + 3], out[n + 4] = -1, message(allowed), 0, 0
-    end
-    n, k, a = n + 4, k + 2, a + 7
+    p = -p
+    local ok, tat, taken, active = pcall(admit, KEYS[k], KEYS[k + 1], intervals[p], bursts[p], cost, now, test_clock,
+      ARGV[a + 5] == '1', tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), ARGV[a + 4])
+    -- On failure pcall's second value is the error.
+    if not ok then tat, taken, active = message(tat), 0, 0 end
+    out[n + 1], out[n + 2], out[n + 3] = tat, taken, active
+    n, k, a = n + 3, k + 2, a + 6
   end
 end
 return out
