@@ -146,9 +146,11 @@ describe('batched decisions', () => {
       admit('wrong-lease'),
       admit('ok-lease'),
       target.consume('{ok}:b', policy, 1),
+      target.consume('{wrong}:b', policy, 1),
+      admit('wrong-lease'),
     ]);
     expect(await calls('evalsha')).toBe(1);
-    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
     expect((settled[1] as PromiseRejectedResult).reason).toMatchObject({ message: expect.stringMatching(/^WRONGTYPE/) });
     expect((settled[3] as PromiseRejectedResult).reason).toMatchObject({ message: expect.stringMatching(/^WRONGTYPE/) });
     const value = (i: number) => (settled[i] as PromiseFulfilledResult<unknown>).value;
