@@ -29,9 +29,10 @@ export interface QueuedDecision {
 }
 
 /**
- * Answers `d` from what its script returned: allowed, the TAT it decided from (µs) and `now`
- * (µs), plus the lease outcome (1 taken, 0 refused, -1 not tried) and live leases. The core's
- * `gcraConsume` turns (TAT, now) into the numbers, so they are bit-identical to the memory store's.
+ * Answers `d` from what its script returned: the TAT it decided from (µs) and `now` (µs), plus
+ * the lease outcome (1 taken, 0 refused, -1 not tried) and live leases. The core's `gcraConsume`
+ * turns (TAT, now) into the numbers — allowed included: one comparison, cheaper than a reply field
+ * Redis would have to send — so they are bit-identical to the memory store's.
  */
 export function settle(d: QueuedDecision, tat: number, now: number, taken: number, active: number): void {
   const { result } = gcraConsume(tat, now, d.policy, d.cost);

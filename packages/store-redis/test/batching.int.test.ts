@@ -108,6 +108,18 @@ describe('batched decisions', () => {
     });
   });
 
+  it('stores every TAT as the exact whole number of µs, batched or not', async () => {
+    const batched = store();
+    const single = store({ batch: false });
+    const policy = { rate: 142_857, burst: 5 }; // T = 8 µs: the last digits move
+    clock.advance(0.123);
+    const now = Math.round(clock.now() * 1000);
+    await Promise.all([batched.consume('{exact}:b', policy, 1), batched.consume('{exact}:b', policy, 2)]);
+    await single.consume('{exact}:b', policy, 3);
+    expect(await admin.get(`${batched.keyPrefix}{exact}:b`)).toBe(String(now + 3 * 8));
+    expect(await admin.get(`${single.keyPrefix}{exact}:b`)).toBe(String(now + 3 * 8));
+  });
+
   it('honours maxSize: a full batch goes at once', async () => {
     const target = store({ batch: { maxSize: 4 } });
     await Promise.all(Array.from({ length: 10 }, (_, i) => target.consume(`{m${i}}:b`, POLICIES[0] as BucketPolicy, 1)));
