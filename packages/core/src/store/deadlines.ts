@@ -36,10 +36,13 @@ export class DeadlineQueue {
     private readonly timers: Timers,
   ) {}
 
-  /** Settles with `promise`, or rejects with {@link StoreTimeoutError} once the timeout has passed. */
-  race<T>(promise: Promise<T>): Promise<T> {
+  /**
+   * Settles with `promise`, or rejects with {@link StoreTimeoutError} once the timeout has passed
+   * since `now` (when the call started, on the queue's clock; read here unless the caller has it).
+   */
+  race<T>(promise: Promise<T>, now = this.clock.now()): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const entry: Pending = { deadline: this.clock.now() + this.ms, reject, prev: this.tail, next: undefined, state: 'waiting' };
+      const entry: Pending = { deadline: now + this.ms, reject, prev: this.tail, next: undefined, state: 'waiting' };
       if (this.tail === undefined) this.head = entry;
       else this.tail.next = entry;
       this.tail = entry;

@@ -85,7 +85,7 @@ export class ResilientStore implements RateLimitStore {
     const cached = this.blocked?.answer(key, policy, cost, now);
     if (cached) return cached;
     const expired = this.blocked?.expired(key, now);
-    if (expired === undefined) return this.consumeFresh(key, policy, cost);
+    if (expired === undefined) return this.consumeFresh(key, policy, cost, now);
     return (this.blocked as BlockedCache).probeOnce(
       key,
       expired,
@@ -98,8 +98,8 @@ export class ResilientStore implements RateLimitStore {
   }
 
   /** {@link consume} without the blocked cache: the primary (breaker and timeout permitting), else the degraded path. */
-  private async consumeFresh(key: string, policy: BucketPolicy, cost: number): Promise<SourcedConsumeResult> {
-    const result = await this.guarded('consume', () => this.primary.consume(key, policy, cost));
+  private async consumeFresh(key: string, policy: BucketPolicy, cost: number, now?: number): Promise<SourcedConsumeResult> {
+    const result = await this.guarded('consume', () => this.primary.consume(key, policy, cost), now);
     if (result === UNANSWERED) return this.degraded.consume(key, policy, cost);
     if (!result.allowed) this.blocked?.remember(key, policy, cost, result, this.clock.now());
     return fromPrimary(result);
@@ -140,7 +140,7 @@ export class ResilientStore implements RateLimitStore {
     });
     if (cached || combined === undefined) return sequential(cached ?? (await this.consume(key, policy, cost)));
     const expired = this.blocked?.expired(key, now);
-    if (expired === undefined) return this.admitFresh(combined, request);
+    if (expired === undefined) return this.admitFresh(combined, request, now);
     return (this.blocked as BlockedCache).probeOnce(
       key,
       expired,
@@ -153,9 +153,9 @@ export class ResilientStore implements RateLimitStore {
   }
 
   /** {@link consumeAndAcquire} without the blocked cache. */
-  private async admitFresh(combined: NonNullable<RateLimitStore['consumeAndAcquire']>, request: AdmitRequest): Promise<SourcedAdmitResult> {
+  private async admitFresh(combined: NonNullable<RateLimitStore['consumeAndAcquire']>, request: AdmitRequest, now?: number): Promise<SourcedAdmitResult> {
     const { key, policy, cost, leaseKey, limit, leaseMs, leaseAlways } = request;
-    const result = await this.guarded('consume', () => combined.call(this.primary, request));
+    const result = await this.guarded('consume', () => combined.call(this.primary, request), now);
     if (result !== UNANSWERED) {
       if (!result.decision.allowed) this.blocked?.remember(key, policy, cost, result.decision, this.clock.now());
       return { decision: fromPrimary(result.decision), lease: result.lease };
@@ -178,13 +178,18 @@ export class ResilientStore implements RateLimitStore {
    * never an allow. An argument error the primary refused is reported but not held against its
    * health.
    */
-  private async guarded<T>(operation: StoreFailure['operation'], call: () => Promise<T>): Promise<T | typeof UNANSWERED> {
-    if (this.firstConnection.pending && !(await this.firstConnection.wait())) return UNANSWERED;
+  private async guarded<T>(operation: StoreFailure['operation'], call: () => Promise<T>, now?: number): Promise<T | typeof UNANSWERED> {
+    let started = now;
+    if (this.firstConnection.pending) {
+      if (!(await this.firstConnection.wait())) return UNANSWERED;
+      started = undefined;
+    }
     const permit = this.breaker.tryAcquire();
     if (!permit) return UNANSWERED;
-    const started = this.clock.now();
+    // The caller's reading when it has one: a clock read costs more than the rest of this wrapper.
+    started ??= this.clock.now();
     try {
-      const result = await this.deadlines.race(call());
+      const result = await this.deadlines.race(call(), started);
       this.breaker.success(permit, this.clock.now() - started);
       return result;
     } catch (error) {
