@@ -1,3 +1,6 @@
+// The typing travels with this file: packages that type-check this source (adapters, through the
+// @aurum/source condition) do not include the store's src folder.
+/// <reference path="./cluster-key-slot.d.ts" />
 import calculateSlot from 'cluster-key-slot';
 import type { SlotOf } from './batcher.js';
 import type { RedisClient } from './client.js';
