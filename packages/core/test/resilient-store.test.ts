@@ -26,7 +26,7 @@ function setup(options: Partial<ResilientStoreOptions> & { clock?: FakeClock } =
   return { clock, primary, fallback, store, failures, log };
 }
 
-/** Lets the event loop run twice round (withTimeout rejects one setImmediate after its timer). */
+/** Lets the event loop run twice round (a timeout rejects one setImmediate after its timer fires). */
 const turns = async () => {
   for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
 };

@@ -33,7 +33,13 @@ export function createRedisStoreFromUrl(url: string, options: Omit<RedisStoreOpt
   }
   const { redis, ...storeOptions } = options;
   const client = new Redis(url, { ...LIMITER_CLIENT_OPTIONS, ...redis });
-  return new RedisStore({ ownsClient: true, ...storeOptions, client });
+  try {
+    return new RedisStore({ ownsClient: true, ...storeOptions, client });
+  } catch (error) {
+    // A store refused its options: the client it would have owned must not keep reconnecting.
+    client.disconnect();
+    throw error;
+  }
 }
 
 // Lets the core's getRateLimitManager() (AURUM_API_CACHE_REDIS_URL) use this module instance

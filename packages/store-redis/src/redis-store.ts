@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { RateLimitConfigError } from '@aurum/ratelimit-core';
+import { type ConfigIssue, RateLimitConfigError } from '@aurum/ratelimit-core';
 import {
   type AdmitRequest,
   type AdmitResult,
@@ -10,8 +10,6 @@ import {
   type BucketSnapshot,
   type Clock,
   type ConsumeResult,
-  emissionIntervalUs,
-  gcraConsume,
   gcraSnapshot,
   type LeaseResult,
   type Logger,
@@ -21,11 +19,14 @@ import {
   systemTimers,
   type Timers,
 } from '@aurum/ratelimit-core/store';
+import { DecisionBatcher } from './batcher.js';
 import { ConnectionWatch, type RedisClient } from './client.js';
+import { runBatch, runOne } from './decision-calls.js';
 import { type FleetOptions, RedisFleetSync } from './fleet-sync.js';
-import { CONSUME_ACQUIRE_LUA, CONSUME_LUA, INSPECT_LUA } from './lua/consume.js';
-import { ACQUIRE_LUA, COUNT_LEASES_LUA } from './lua/leases.js';
-import { LuaScript } from './script.js';
+import { policyArgs } from './policy-args.js';
+import type { QueuedDecision } from './queued-decision.js';
+import { SCRIPTS } from './scripts.js';
+import { slotGrouping } from './slots.js';
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -42,24 +43,28 @@ export interface RedisStoreOptions {
   fleet?: FleetOptions | false;
   /** Quit the client on `close()`. @default false (true from createRedisStoreFromUrl) */
   ownsClient?: boolean;
+  /**
+   * Decide the decisions waiting for Redis at the same moment in one script call (one per Cluster
+   * hash slot), in arrival order, each exactly as on its own: `true`, `false` for one call per
+   * decision, or `{ maxSize }` for the most decisions per call (a full batch goes at once).
+   * A lone decision is never delayed: a batch goes at the end of the current event-loop turn.
+   * @default true (maxSize 256)
+   */
+  batch?: boolean | { maxSize?: number };
   logger?: Logger;
   timers?: Timers;
 }
 
-export const SCRIPTS = {
-  consume: new LuaScript(CONSUME_LUA),
-  consumeAcquire: new LuaScript(CONSUME_ACQUIRE_LUA),
-  inspect: new LuaScript(INSPECT_LUA),
-  acquire: new LuaScript(ACQUIRE_LUA),
-  countLeases: new LuaScript(COUNT_LEASES_LUA),
-} as const;
-
 const DEFAULT_PREFIX = 'aurum:rl:';
+const DEFAULT_BATCH_SIZE = 256;
+/** Keeps one script call's arguments (up to 7 per decision) far below Lua's stack limits. */
+const MAX_BATCH_SIZE = 4096;
 
 /**
- * Redis store: one EVALSHA round trip per decision, on the server's clock, with the core's
- * exact GCRA arithmetic. Keys are `<prefix>{tenant}:…`, so a tenant's keys share a Cluster slot,
- * and every key carries a TTL.
+ * Redis store: decisions on the server's clock with the core's exact GCRA arithmetic, one EVALSHA
+ * for all the decisions waiting at the same moment (per Cluster slot), or one per decision with
+ * `batch: false`. Keys are `<prefix>{tenant}:…`, so a tenant's keys share a Cluster slot, and
+ * every key carries a TTL.
  */
 export class RedisStore implements RateLimitStore {
   readonly name = 'redis';
@@ -71,13 +76,16 @@ export class RedisStore implements RateLimitStore {
   private readonly timers: Timers;
   private readonly watch: ConnectionWatch;
   private readonly ownsClient: boolean;
+  /** Gathers concurrent decisions into one script call; absent with `batch: false`. */
+  private readonly batcher: DecisionBatcher | undefined;
   private readonly leasePrefix = randomBytes(6).toString('hex');
   private leaseSeq = 0;
   private closed = false;
 
   constructor(options: RedisStoreOptions) {
     const prefix = options.keyPrefix ?? DEFAULT_PREFIX;
-    const issues = [];
+    const issues: ConfigIssue[] = [];
+    const batchSize = checkBatch(options.batch, issues);
     if (!options.client || typeof (options.client as { evalsha?: unknown }).evalsha !== 'function') {
       issues.push({ key: 'client', message: 'must be an ioredis Redis or Cluster instance' });
     }
@@ -88,6 +96,7 @@ export class RedisStore implements RateLimitStore {
     this.testClock = options.clock;
     this.timers = options.timers ?? systemTimers;
     this.ownsClient = options.ownsClient ?? false;
+    this.batcher = batchSize === 0 ? undefined : new DecisionBatcher((batch) => this.send(batch), batchSize, slotGrouping(this.client));
     const logger = options.logger ?? silentLogger;
     this.watch = new ConnectionWatch(this.client);
     // A listener also keeps ioredis from printing "Unhandled error event" for every reconnect.
@@ -118,16 +127,13 @@ export class RedisStore implements RateLimitStore {
     return this.watch.onReconnect(listener);
   }
 
-  async consume(key: string, policy: BucketPolicy, cost: number): Promise<ConsumeResult> {
-    assertValidRequest(policy, cost);
-    const reply = (await SCRIPTS.consume.run(this.client, [this.keyPrefix + key], [emissionIntervalUs(policy.rate), policy.burst, cost, this.now()])) as [
-      number,
-      number,
-      number,
-    ];
-    // The script decided atomically; the same core math turns (TAT, now) into the numbers.
-    const { result } = gcraConsume(Number(reply[1]), Number(reply[2]), policy, cost);
-    return result;
+  consume(key: string, policy: BucketPolicy, cost: number): Promise<ConsumeResult> {
+    try {
+      assertValidRequest(policy, cost);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.decide(this.keyPrefix + key, policy, cost, undefined) as Promise<ConsumeResult>;
   }
 
   async inspect(key: string, policy: BucketPolicy): Promise<BucketSnapshot> {
@@ -138,20 +144,30 @@ export class RedisStore implements RateLimitStore {
   }
 
   /** A decision and, when it allows (or `leaseAlways`), a lease: one script, one round trip. */
-  async consumeAndAcquire(request: AdmitRequest): Promise<AdmitResult> {
-    assertValidAdmitRequest(request);
+  consumeAndAcquire(request: AdmitRequest): Promise<AdmitResult> {
+    try {
+      assertValidAdmitRequest(request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const { key, policy, cost, leaseKey, limit, leaseMs, leaseAlways } = request;
-    const leaseId = this.nextLeaseId();
-    const reply = (await SCRIPTS.consumeAcquire.run(
-      this.client,
-      [this.keyPrefix + key, this.leaseKey(leaseKey)],
-      [emissionIntervalUs(policy.rate), policy.burst, cost, this.now(), limit, leaseMs, leaseId, leaseAlways ? '1' : '0'],
-    )) as number[];
-    const { result } = gcraConsume(Number(reply[1]), Number(reply[2]), policy, cost);
-    const taken = Number(reply[3]);
-    const active = Number(reply[4]);
-    const lease = taken < 0 ? undefined : taken === 1 ? { allowed: true, active, limit, leaseId } : { allowed: false, active, limit };
-    return { decision: result, lease };
+    const lease = { key: this.leaseKey(leaseKey), limit, leaseMs, leaseId: this.nextLeaseId(), always: leaseAlways };
+    return this.decide(this.keyPrefix + key, policy, cost, lease) as Promise<AdmitResult>;
+  }
+
+  /** Queues a decision for the next batch, or runs it on its own without batching. */
+  private decide(key: string, policy: BucketPolicy, cost: number, lease: QueuedDecision['lease']): Promise<ConsumeResult | AdmitResult> {
+    return new Promise((resolve, reject) => {
+      const d: QueuedDecision = { key, policy, args: policyArgs(policy), cost, lease, now: this.now(), resolve, reject };
+      if (this.batcher === undefined) void runOne(this.client, d);
+      else this.batcher.add(d);
+    });
+  }
+
+  /** One script call for a batch; a lone decision runs the single-decision script, as unbatched. */
+  private send(batch: QueuedDecision[]): void {
+    if (batch.length === 1) void runOne(this.client, batch[0] as QueuedDecision);
+    else void runBatch(this.client, batch);
   }
 
   async acquire(key: string, limit: number, leaseMs: number): Promise<LeaseResult> {
@@ -216,4 +232,16 @@ export class RedisStore implements RateLimitStore {
   private now(): string {
     return this.testClock ? String(Math.round(this.testClock.now() * 1000)) : '';
   }
+}
+
+/** The batch size `option` asks for (0: no batching), or an issue. */
+function checkBatch(option: RedisStoreOptions['batch'], issues: ConfigIssue[]): number {
+  if (option === undefined || option === true) return DEFAULT_BATCH_SIZE;
+  if (option === false) return 0;
+  const isObject = typeof option === 'object' && option !== null && Object.keys(option).every((k) => k === 'maxSize');
+  const maxSize = isObject ? (option.maxSize ?? DEFAULT_BATCH_SIZE) : undefined;
+  if (maxSize !== undefined && Number.isSafeInteger(maxSize) && maxSize >= 1 && maxSize <= MAX_BATCH_SIZE) return maxSize;
+  const got = typeof option === 'object' && option !== null ? JSON.stringify(option) : String(option);
+  issues.push({ key: 'batch', message: `must be true, false or { maxSize: a whole number in [1, ${MAX_BATCH_SIZE}] }, got ${got}` });
+  return 0;
 }

@@ -8,6 +8,7 @@ import { createHttpRateLimiter } from '@aurum/ratelimit-core/adapter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LuaScript, RedisStore, SCRIPTS } from '../src/index.js';
 import * as consumeLua from '../src/lua/consume.js';
+import * as consumeBatchLua from '../src/lua/consume-batch.js';
 import * as fleetLua from '../src/lua/fleet.js';
 import * as leasesLua from '../src/lua/leases.js';
 import { connect } from './instances.js';
@@ -26,7 +27,9 @@ afterAll(async () => {
 
 /** Every `*_LUA` source exported from src/lua, by name. */
 const SOURCES: Record<string, string> = Object.fromEntries(
-  Object.entries({ ...consumeLua, ...leasesLua, ...fleetLua }).filter(([name, value]) => name.endsWith('_LUA') && typeof value === 'string'),
+  Object.entries({ ...consumeLua, ...consumeBatchLua, ...leasesLua, ...fleetLua }).filter(
+    ([name, value]) => name.endsWith('_LUA') && typeof value === 'string',
+  ),
 ) as Record<string, string>;
 
 /** The scripts the store runs: SCRIPTS, plus the fleet's (module-private instances built from the exported sources). */
@@ -52,6 +55,7 @@ describe('Lua script SHAs', () => {
     expect(Object.keys(SOURCES).sort()).toEqual([
       'ACQUIRE_LUA',
       'CONSUME_ACQUIRE_LUA',
+      'CONSUME_BATCH_LUA',
       'CONSUME_LUA',
       'COUNT_LEASES_LUA',
       'FLEET_LOAD_LUA',
@@ -86,6 +90,8 @@ describe('Lua script SHAs', () => {
     await store.countLeases('{t}:c');
     await store.release('{t}:c', lease.leaseId as string);
     await store.consumeAndAcquire({ key: '{t}:b', policy, cost: 1, leaseKey: '{t}:c', limit: 2, leaseMs: 10_000, leaseAlways: false });
+    // Decisions issued together: one batch script call.
+    await Promise.all([store.consume('{t}:b', policy, 1), store.consume('{u}:b', policy, 1)]);
     const fleet = store.fleet as NonNullable<typeof store.fleet>;
     await fleet.saveOverride('t', { burstSize: 3 });
     await fleet.publishReset('t');
@@ -97,7 +103,7 @@ describe('Lua script SHAs', () => {
 
     const stats = commandStats(await client.info('commandstats'));
     expect(stats.eval, 'EVAL was needed: some SHA did not match the cached script').toBeUndefined();
-    expect(stats.evalsha).toMatchObject({ calls: 11, failed_calls: 0, rejected_calls: 0 });
+    expect(stats.evalsha).toMatchObject({ calls: 12, failed_calls: 0, rejected_calls: 0 });
   });
 });
 
@@ -116,6 +122,24 @@ describe('round trips of an HTTP request', () => {
     const stats = commandStats(await client.info('commandstats'));
     expect(stats.evalsha?.calls).toBe(5);
     expect(stats.zrem?.calls).toBe(5);
+    expect(stats.eval).toBeUndefined();
+    await limiter.close();
+  });
+
+  it('requests arriving together share one EVALSHA (20 decisions and leases in it), and still cost one ZREM each', async () => {
+    const store = new RedisStore({ client, keyPrefix: 'rt2:', fleet: false });
+    const limiter = createHttpRateLimiter({ env: false, store, load: { enabled: false }, admin: false });
+    const request = (i: number) => limiter.handle({ raw: {}, method: 'GET', url: '/x', headers: { 'x-tenant-id': `acme-${i % 4}` }, ip: '127.0.0.1' });
+    await Promise.all([0, 1, 2, 3].map(request)); // connection warm, scripts cached, tenants known
+    await client.config('RESETSTAT');
+    const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => request(i)));
+    for (const outcome of outcomes) {
+      expect(outcome.action).toBe('continue');
+      if (outcome.action === 'continue') await outcome.release?.();
+    }
+    const stats = commandStats(await client.info('commandstats'));
+    expect(stats.evalsha?.calls).toBe(1);
+    expect(stats.zrem?.calls).toBe(20);
     expect(stats.eval).toBeUndefined();
     await limiter.close();
   });

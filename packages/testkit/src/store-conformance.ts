@@ -164,6 +164,31 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
       }
     });
 
+    it('decides calls issued together in order, the same key several times included (one batch for a batching store)', async () => {
+      const other = freshKey();
+      const policy = { rate: 5, burst: 4 };
+      const calls: Array<[string, number]> = [
+        [key, 1],
+        [other, 2],
+        [key, 2],
+        [key, 1],
+        [other, 3],
+        [key, 1],
+        [key, 5],
+        [other, 1],
+      ];
+      // Not awaited one by one: a store that batches decides them all in one call.
+      const results = await Promise.all(calls.map(([k, cost]) => store.consume(k, policy, cost)));
+      const now = Math.round(clock.now() * 1000);
+      const tats = new Map<string, number>();
+      calls.forEach(([k, cost], i) => {
+        const expected = gcraConsume(tats.get(k), now, policy, cost);
+        tats.set(k, expected.tatUs);
+        expect(results[i], `call ${i}: ${k === key ? 'key' : 'other'} cost ${cost}`).toEqual(expected.result);
+      });
+      expect(results.map((r) => r.allowed)).toEqual([true, true, true, true, false, false, false, true]);
+    });
+
     it('grants leases up to the limit, denies the next, and frees on release', async () => {
       const a = await store.acquire(key, 2, 60_000);
       const b = await store.acquire(key, 2, 60_000);
@@ -237,6 +262,23 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
           const denied = await admit(key, 5, true);
           expect(denied.decision.allowed).toBe(false);
           expect(denied.lease).toMatchObject({ allowed: true, active: 1 });
+        });
+
+        it('decides decisions and leases issued together in order, on the same key too', async () => {
+          const results = await Promise.all([
+            admit(key, 2),
+            admit(key, 2, false, 5),
+            store.consume(key, FREE, 4).then((decision) => ({ decision, lease: 'none' })),
+            admit(key, 2),
+            admit(key, 2, true, 2),
+          ]);
+          expect(results.map((r) => [r.decision, r.lease])).toEqual([
+            [expect.objectContaining({ allowed: true, remaining: 9 }), expect.objectContaining({ allowed: true, active: 1 })],
+            [expect.objectContaining({ allowed: true, remaining: 4 }), expect.objectContaining({ allowed: true, active: 2 })],
+            [expect.objectContaining({ allowed: true, remaining: 0 }), 'none'],
+            [expect.objectContaining({ allowed: false, remaining: 0 }), undefined],
+            [expect.objectContaining({ allowed: false, remaining: 0 }), expect.objectContaining({ allowed: false, active: 2 })],
+          ]);
         });
 
         it('rejects a bad limit or cost with InvalidArgumentError', async () => {
