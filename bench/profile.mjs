@@ -1,7 +1,8 @@
 // CPU profiles (node --cpu-prof) of our hot paths, summarised as the functions with the most
 // self time (and inclusive time for our own functions), mapped back to packages/*/src through
 // the dist source maps. Not part of `pnpm bench` (profiling slows what it measures).
-//   node bench/profile.mjs [memory|redis|express|degraded ...]
+//   node bench/profile.mjs [memory|redis|degraded|express|fastify|koa|nestjs ...]
+// (a framework: its server with our adapter, memory and Redis stores, under closed-loop load)
 // Writes bench/results/profiles/*.cpuprofile (open them in Chrome DevTools) and summary.md.
 import { readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { SourceMap } from 'node:module';
@@ -52,25 +53,28 @@ if (want('redis') || want('degraded')) {
     await redis.stop();
   }
 }
-if (want('express')) {
+const FRAMEWORKS = ['express', 'fastify', 'koa', 'nestjs'];
+if (FRAMEWORKS.some(want)) {
   const redis = await startRedis();
   const load = await startLoad();
   try {
-    for (const store of ['memory', 'redis']) {
-      const name = `express-ours-${store}`;
-      const dir = join(OUT, name);
-      rmSync(dir, { recursive: true, force: true });
-      const server = startNodeChild(serverScript, [JSON.stringify({ framework: 'express', variant: 'ours', store, redisUrl: redis.url })], {
-        nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
-      });
-      const { port } = await server.ready;
-      const tenants = Array.from({ length: 16 }, (_, c) => `tenant-${c}`);
-      // Closed loop: the profile should be dominated by request work, not idle time.
-      await load.request({ type: 'run', port, rate: 1e7, connections: 16, durationMs: 5000, tenants }, 60_000);
-      await server.request({ type: 'close' }).catch(() => {});
-      await server.stop();
-      await sleep(200);
-      profiles.push({ name, file: latest(dir) });
+    for (const framework of FRAMEWORKS.filter(want)) {
+      for (const store of ['memory', 'redis']) {
+        const name = `${framework}-ours-${store}`;
+        const dir = join(OUT, name);
+        rmSync(dir, { recursive: true, force: true });
+        const server = startNodeChild(serverScript, [JSON.stringify({ framework, variant: 'ours', store, redisUrl: redis.url })], {
+          nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+        });
+        const { port } = await server.ready;
+        const tenants = Array.from({ length: 16 }, (_, c) => `tenant-${c}`);
+        // Closed loop: the profile should be dominated by request work, not idle time.
+        await load.request({ type: 'run', port, rate: 1e7, connections: 16, durationMs: 5000, tenants }, 60_000);
+        await server.request({ type: 'close' }).catch(() => {});
+        await server.stop();
+        await sleep(200);
+        profiles.push({ name, file: latest(dir) });
+      }
     }
   } finally {
     await load.stop();
