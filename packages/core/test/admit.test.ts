@@ -198,4 +198,19 @@ describe('adaptive concurrency with a store that admits in one call', () => {
     if (first.action === 'continue') await first.release?.();
     await limiter.close();
   });
+
+  it('ends the in-flight count of a request whose slot could not be taken', async () => {
+    const clock = new FakeClock();
+    const limiter = createHttpRateLimiter({
+      env: false,
+      clock,
+      load: { signal: () => 0, adaptiveConcurrency: { initialLimit: 4, minLimit: 2, maxLimit: 8 } },
+      admin: false,
+    });
+    limiter.manager.acquireConcurrency = () => Promise.reject(new TypeError('bug'));
+    const outcome = await limiter.handle({ raw: {}, method: 'GET', url: '/x', headers: { 'x-tenant-id': 'acme' }, ip: '127.0.0.1' });
+    expect(outcome).toMatchObject({ action: 'respond', status: 503 });
+    expect(limiter.manager.load?.inFlight).toBe(0);
+    await limiter.close();
+  });
 });
