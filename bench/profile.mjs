@@ -1,7 +1,7 @@
 // CPU profiles (node --cpu-prof) of our hot paths, summarised as the functions with the most
 // self time (and inclusive time for our own functions), mapped back to packages/*/src through
 // the dist source maps. Not part of `pnpm bench` (profiling slows what it measures).
-//   node bench/profile.mjs [memory|redis|degraded|express|fastify|koa|nestjs ...]
+//   node bench/profile.mjs [memory|redis|degraded|express|fastify|koa|nestjs[:bare|:peer] ...]
 // (a framework: its server with our adapter, memory and Redis stores, under closed-loop load)
 // Writes bench/results/profiles/*.cpuprofile (open them in Chrome DevTools) and summary.md.
 import { readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
@@ -53,17 +53,22 @@ if (want('redis') || want('degraded')) {
     await redis.stop();
   }
 }
+// `express` profiles our adapter; `express:bare` and `express:peer` the framework alone and with its
+// peer limiter, to tell their cost from ours.
 const FRAMEWORKS = ['express', 'fastify', 'koa', 'nestjs'];
-if (FRAMEWORKS.some(want)) {
+const servers = wanted.length === 0 ? FRAMEWORKS : wanted.filter((w) => FRAMEWORKS.includes(w.split(':')[0]));
+if (servers.length > 0) {
   const redis = await startRedis();
   const load = await startLoad();
   try {
-    for (const framework of FRAMEWORKS.filter(want)) {
-      for (const store of ['memory', 'redis']) {
-        const name = `${framework}-ours-${store}`;
+    for (const wish of servers) {
+      const [framework, variant = 'ours'] = wish.split(':');
+      const stores = variant === 'bare' ? ['none'] : variant === 'peer' && framework === 'nestjs' ? ['memory'] : ['memory', 'redis'];
+      for (const store of stores) {
+        const name = `${framework}-${variant}-${store}`;
         const dir = join(OUT, name);
         rmSync(dir, { recursive: true, force: true });
-        const server = startNodeChild(serverScript, [JSON.stringify({ framework, variant: 'ours', store, redisUrl: redis.url })], {
+        const server = startNodeChild(serverScript, [JSON.stringify({ framework, variant, store, redisUrl: redis.url })], {
           nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
         });
         const { port } = await server.ready;
