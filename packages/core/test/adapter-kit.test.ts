@@ -66,6 +66,17 @@ describe('releaseWhenDone', () => {
     expect(release).toHaveBeenCalledTimes(1);
   });
 
+  it('listens with once() on a response that has no on()', () => {
+    const emitter = new EventEmitter();
+    const res = { destroyed: false, writableFinished: false, once: emitter.once.bind(emitter) };
+    const release = vi.fn(async () => {});
+    releaseWhenDone(res, release, recordingLogger().logger);
+    expect(emitter.listenerCount('close')).toBe(1);
+    emitter.emit('close');
+    expect(release).toHaveBeenCalledTimes(1);
+    expect(emitter.listenerCount('close')).toBe(0);
+  });
+
   it('the returned function releases early, and the later close does nothing', () => {
     const res = new FakeResponse();
     const release = vi.fn(async () => {});

@@ -3,7 +3,7 @@
  * trip): through ResilientStore (blocked cache, breaker, fallback) and the manager/HTTP limiter.
  */
 import { describe, expect, it } from 'vitest';
-import { MemoryStore } from '../src/index.js';
+import { createRateLimitManager, MemoryStore } from '../src/index.js';
 import { createHttpRateLimiter } from '../src/adapter.js';
 import { type AdmitRequest, type BucketPolicy, ResilientStore } from '../src/store.js';
 import { CombinedScriptedStore, FakeClock, ScriptedStore } from './support.js';
@@ -89,6 +89,23 @@ describe('ResilientStore.consumeAndAcquire', () => {
     expect(decision.allowed).toBe(true);
     expect(lease?.allowed).toBe(true);
     expect(primary.calls).toEqual({ consume: 1, acquire: 1 });
+  });
+});
+
+describe('RateLimitManager.admitSync with a store that takes slots only asynchronously', () => {
+  it('answers undefined before consuming anything (open breaker: the fallback decides, the slot needs a promise); admit then decides once', async () => {
+    const clock = new FakeClock();
+    const store = new ScriptedStore(clock);
+    const manager = createRateLimitManager({ env: false, load: { enabled: false }, clock, store });
+    manager.breaker.open();
+    expect(manager.admitSync('acme')).toBeUndefined();
+    // Synchronous denials and decisions without a slot still need no promise.
+    expect(manager.checkRateLimitSync('acme')).toMatchObject({ allowed: true, metadata: { source: 'fallback', remaining: 9 } });
+    const { decision, slot } = await manager.admit('acme');
+    expect(decision.metadata).toMatchObject({ source: 'fallback', remaining: 8 });
+    expect(slot?.allowed).toBe(true);
+    await slot?.release();
+    expect(store.calls).toEqual({});
   });
 });
 
@@ -179,6 +196,21 @@ describe('adaptive concurrency with a store that admits in one call', () => {
     expect(refused).toMatchObject({ action: 'respond', status: 503 });
     expect(primary.calls).toEqual({ consume: 2, acquire: 1 });
     if (first.action === 'continue') await first.release?.();
+    await limiter.close();
+  });
+
+  it('ends the in-flight count of a request whose slot could not be taken', async () => {
+    const clock = new FakeClock();
+    const limiter = createHttpRateLimiter({
+      env: false,
+      clock,
+      load: { signal: () => 0, adaptiveConcurrency: { initialLimit: 4, minLimit: 2, maxLimit: 8 } },
+      admin: false,
+    });
+    limiter.manager.acquireConcurrency = () => Promise.reject(new TypeError('bug'));
+    const outcome = await limiter.handle({ raw: {}, method: 'GET', url: '/x', headers: { 'x-tenant-id': 'acme' }, ip: '127.0.0.1' });
+    expect(outcome).toMatchObject({ action: 'respond', status: 503 });
+    expect(limiter.manager.load?.inFlight).toBe(0);
     await limiter.close();
   });
 });

@@ -26,7 +26,7 @@ const CORE_LAYERS: readonly Layer[] = [
   // Option types live with their owners but sit below config/, which validates them.
   { name: 'option types', modules: ['manager/manager-options.ts', 'manager/leasing-options.ts', 'http/http-options.ts', 'admin/admin-options.ts'] },
   // Response builders: config/ reads header families, the admin API writes problem responses.
-  { name: 'responses', modules: ['http/headers.ts', 'http/problem.ts'] },
+  { name: 'responses', modules: ['http/headers.ts', 'http/policy-headers.ts', 'http/problem.ts'] },
   { name: 'config', modules: ['config/'] },
   { name: 'manager', modules: ['manager/'] },
   { name: 'admin', modules: ['admin/'] },

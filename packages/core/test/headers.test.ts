@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRateLimitManager, type RateLimitDecision, type RateLimitManagerOptions } from '../src/index.js';
 import { ALL_HEADER_FAMILIES, CONCURRENCY_RETRY_AFTER, concurrencyHeaders, rateLimitHeaders } from '../src/adapter.js';
+import { policyHeaderValues } from '../src/http/policy-headers.js';
 import { FakeClock } from './support.js';
 
 function manager(options: RateLimitManagerOptions = {}) {
@@ -145,5 +146,23 @@ describe('concurrencyHeaders', () => {
       'X-Concurrency-Limit': '2',
     });
     expect(CONCURRENCY_RETRY_AFTER).toBe(1);
+  });
+});
+
+describe('policy header values', () => {
+  it('are built once per policy and shared by every response under it', () => {
+    const a = policyHeaderValues('free', 10, 2);
+    expect(a).toEqual({ limit: 10, window: 2, limitValue: '10', quotedName: '"free"', policyValue: '"free";q=10;w=2' });
+    expect(policyHeaderValues('free', 10, 2)).toBe(a);
+  });
+
+  it('keep the variants of one name apart (overrides, load-scaled limits), and stay right past the cap', () => {
+    const limits = Array.from({ length: 20 }, (_, i) => i + 1);
+    for (let round = 0; round < 2; round++) {
+      for (const limit of limits) {
+        expect(policyHeaderValues('pro "x"', limit, 3)).toMatchObject({ limitValue: String(limit), policyValue: `"pro \\"x\\"";q=${limit};w=3` });
+      }
+    }
+    expect(policyHeaderValues('pro "x"', 5, 4).policyValue).toBe('"pro \\"x\\"";q=5;w=4');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ClosedError, createRateLimitManager, type RateLimitOptions } from '../src/index.js';
+import { ClosedError, createRateLimitManager, type RateLimitManager, type RateLimitOptions } from '../src/index.js';
 import { createHttpRateLimiter, type HttpOutcome, type HttpRateLimiter, type HttpRequestInfo } from '../src/adapter.js';
 import { FakeClock, recordingLogger, rejected, ScriptedStore } from './support.js';
 
@@ -405,15 +405,29 @@ describe('HttpRateLimiter.handle: hooks, modes and failures', () => {
   });
 
   it('answers 503 when the limiter itself fails, and lets the request through only with failMode open', async () => {
-    const broken = limiter();
-    broken.http.manager.admit = () => Promise.reject(new TypeError('bug'));
-    const outcome = await broken.http.handle(acme());
-    expect(outcome).toMatchObject({ action: 'respond', status: 503, headers: { 'Retry-After': '1' } });
-    expect(broken.log.lines.filter((l) => l.level === 'error')).toHaveLength(1);
+    // A bug on the synchronous path (the memory store decides without a promise) and on the asynchronous one.
+    const bugs = [
+      (manager: RateLimitManager) => {
+        manager.admitSync = () => {
+          throw new TypeError('bug');
+        };
+      },
+      (manager: RateLimitManager) => {
+        manager.admitSync = () => undefined;
+        manager.admit = () => Promise.reject(new TypeError('bug'));
+      },
+    ];
+    for (const bug of bugs) {
+      const broken = limiter();
+      bug(broken.http.manager);
+      const outcome = await broken.http.handle(acme());
+      expect(outcome).toMatchObject({ action: 'respond', status: 503, headers: { 'Retry-After': '1' } });
+      expect(broken.log.lines.filter((l) => l.level === 'error')).toHaveLength(1);
 
-    const open = limiter({ failMode: 'open' });
-    open.http.manager.admit = () => Promise.reject(new TypeError('bug'));
-    expect(await open.http.handle(acme())).toEqual({ action: 'continue', headers: {} });
+      const open = limiter({ failMode: 'open' });
+      bug(open.http.manager);
+      expect(await open.http.handle(acme())).toEqual({ action: 'continue', headers: {} });
+    }
   });
 });
 

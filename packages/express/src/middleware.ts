@@ -1,5 +1,14 @@
 import type { RateLimitManager, RateLimitOptions } from '@aurum/ratelimit-core';
-import { createHttpRateLimiter, type HttpRateLimiter, releaseWhenDone, serveAdmin, setHeaders, writeResponse } from '@aurum/ratelimit-core/adapter';
+import {
+  createHttpRateLimiter,
+  type HttpOutcome,
+  type HttpRequestInfo,
+  type HttpRateLimiter,
+  releaseWhenDone,
+  serveAdmin,
+  setHeaders,
+  writeResponse,
+} from '@aurum/ratelimit-core/adapter';
 import type { Application, NextFunction, Request, RequestHandler, Response } from 'express';
 import { toAdminRequest, toRequestInfo } from './request-info.js';
 
@@ -29,18 +38,32 @@ export function createRateLimitMiddleware(first?: Application | ExpressRateLimit
   const limiter = createHttpRateLimiter<Request>(options ?? {});
   const logger = limiter.manager.config.logger;
 
-  const middleware = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const info = toRequestInfo(req);
-    // Checked here too so that ordinary requests skip an await.
-    if (limiter.admin?.matches(info.url)) {
-      const response = await serveAdmin(limiter.admin, toAdminRequest(req));
-      if (response) return writeResponse(res, response);
+  /** Writes the outcome: a refusal, or the headers (and the slot's release) before the next handler. */
+  const apply = (res: Response, next: NextFunction, outcome: HttpOutcome): void => {
+    if (outcome.action === 'respond') {
+      writeResponse(res, outcome);
+      return;
     }
-    const outcome = await limiter.handle(info);
-    if (outcome.action === 'respond') return writeResponse(res, outcome);
     setHeaders(res, outcome.headers);
     if (outcome.release) releaseWhenDone(res, outcome.release, logger);
     next();
+  };
+  const limit = (info: HttpRequestInfo<Request>, res: Response, next: NextFunction): void | Promise<void> => {
+    const outcome = limiter.decide(info);
+    if (outcome instanceof Promise) return outcome.then((o) => apply(res, next, o));
+    apply(res, next, outcome);
+  };
+
+  // Not async: a request the limiter decides synchronously (the memory store) goes on to `next()`
+  // without a promise. Otherwise the promise is returned, for Express 5 to await (decide() never
+  // rejects).
+  const middleware = (req: Request, res: Response, next: NextFunction): void | Promise<void> => {
+    const info = toRequestInfo(req);
+    // Checked here too so that ordinary requests skip an await.
+    if (limiter.admin?.matches(info.url)) {
+      return serveAdmin(limiter.admin, toAdminRequest(req)).then((response) => (response ? writeResponse(res, response) : limit(info, res, next)));
+    }
+    return limit(info, res, next);
   };
   return Object.assign(middleware, { limiter, manager: limiter.manager, close: () => limiter.close() });
 }

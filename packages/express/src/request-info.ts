@@ -4,10 +4,11 @@ import type { Request } from 'express';
 /** Translates an Express request for the core. The route pattern exists only once Express has routed. */
 export function toRequestInfo(req: Request): HttpRequestInfo<Request> {
   const pattern = req.route?.path;
+  // Every field present (undefined when unknown): one object shape, no spread per request.
   return {
     method: req.method,
     url: req.originalUrl ?? req.url,
-    ...(typeof pattern === 'string' && { route: `${req.baseUrl ?? ''}${pattern}` }),
+    route: typeof pattern === 'string' ? `${req.baseUrl ?? ''}${pattern}` : undefined,
     headers: req.headers,
     ip: req.socket?.remoteAddress,
     raw: req,

@@ -133,12 +133,24 @@ describe('Express adapter specifics', () => {
     await admin.close();
   });
 
+  it('passes a request decided on the memory store on to next() synchronously, without a promise', () => {
+    const limiter = createRateLimitMiddleware(base);
+    const req = { method: 'GET', url: '/x', originalUrl: '/x', headers: { 'x-tenant-id': 'sync' }, socket: { remoteAddress: '127.0.0.1' } };
+    const headers: Record<string, string> = {};
+    const res = { destroyed: false, writableFinished: false, setHeader: (n: string, v: string) => (headers[n] = v), on: () => {}, once: () => {} };
+    const next = vi.fn();
+    const returned = limiter(req as never, res as never, next);
+    expect(returned).toBeUndefined();
+    expect(next).toHaveBeenCalledTimes(1);
+    expect(headers).toMatchObject({ 'X-RateLimit-Remaining': '9', 'X-RateLimit-Tenant': 'sync' });
+  });
+
   it('logs a failed slot release with its error instead of swallowing it', async () => {
     const warnings: Array<{ obj: Record<string, unknown>; msg?: string }> = [];
     const logger = { debug() {}, info() {}, error() {}, warn: (obj: Record<string, unknown>, msg?: string) => warnings.push({ obj, msg }) };
     const limiter = createRateLimitMiddleware({ ...base, logger });
     const err = new Error('release failed');
-    vi.spyOn(limiter.limiter, 'handle').mockResolvedValue({ action: 'continue', headers: {}, release: () => Promise.reject(err) });
+    vi.spyOn(limiter.limiter, 'decide').mockReturnValue({ action: 'continue', headers: {}, release: () => Promise.reject(err) });
     const app = express();
     app.use(limiter);
     app.get('/x', (_req, res) => res.send('ok'));

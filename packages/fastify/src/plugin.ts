@@ -1,5 +1,5 @@
-import { createHttpRateLimiter, type HttpRateLimiter, releaseWhenDone } from '@aurum/ratelimit-core/adapter';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { createHttpRateLimiter, type HttpOutcome, type HttpRateLimiter, releaseWhenDone } from '@aurum/ratelimit-core/adapter';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { registerAdminRoutes } from './admin-routes.js';
 import { type FastifyRateLimitOptions, withFastifyLogger } from './options.js';
@@ -22,18 +22,39 @@ const plugin: FastifyPluginAsync<FastifyRateLimitOptions> = async (fastify, opti
   const routes = new RouteLimits(logger);
   fastify.addHook('onRoute', (route) => routes.check(route));
 
-  const pending = new WeakMap<FastifyRequest, () => void>();
-  fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const limit = routes.of(request);
-    if (!limit) return;
-    const outcome = await limiter.handle(toRequestInfo(request, limit));
-    if (outcome.action === 'respond') return send(reply, outcome);
+  // The "release now" of a request's slot, in a request decorator: declared once (a stable object
+  // shape), no WeakMap entry per request. A symbol: nothing for apps (or another instance) to clash with.
+  const releaseKey = Symbol('aurum slot release');
+  fastify.decorateRequest(releaseKey, null);
+  const held = (request: FastifyRequest) => request as unknown as Record<symbol, (() => void) | null>;
+
+  const settle = (request: FastifyRequest, reply: FastifyReply, outcome: HttpOutcome, done: HookHandlerDoneFunction): void => {
+    if (outcome.action === 'respond') {
+      // A callback hook that replies does not call done().
+      send(reply, outcome);
+      return;
+    }
     reply.headers(outcome.headers);
     // Node's 'close' covers a finished response and a client that went away, on every Fastify major.
-    if (outcome.release) pending.set(request, releaseWhenDone(reply.raw, outcome.release, logger));
+    if (outcome.release) held(request)[releaseKey] = releaseWhenDone(reply.raw, outcome.release, logger);
+    done();
+  };
+  // Callback hooks, not async ones: a request decided synchronously (memory store) goes on with no
+  // promise and no microtask turn. decide() never rejects; a throw while writing reaches done().
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    const limit = routes.of(request);
+    if (!limit) return done();
+    const outcome = limiter.decide(toRequestInfo(request, limit));
+    if (outcome instanceof Promise) outcome.then((o) => settle(request, reply, o, done)).catch((error: Error) => done(error));
+    else settle(request, reply, outcome, done);
   });
   // onResponse may come first; whichever does releases.
-  if (limiter.config.concurrency) fastify.addHook('onResponse', async (request) => pending.get(request)?.());
+  if (limiter.config.concurrency) {
+    fastify.addHook('onResponse', (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      held(request)[releaseKey]?.();
+      done();
+    });
+  }
 
   await fastify.register(async (scope) => registerAdminRoutes(scope, limiter));
 };

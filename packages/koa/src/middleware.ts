@@ -1,5 +1,5 @@
 import type { RateLimitManager, RateLimitOptions } from '@aurum/ratelimit-core';
-import { createHttpRateLimiter, type HttpRateLimiter, releaseWhenDone, serveAdmin } from '@aurum/ratelimit-core/adapter';
+import { createHttpRateLimiter, type HttpOutcome, type HttpRateLimiter, releaseWhenDone, serveAdmin } from '@aurum/ratelimit-core/adapter';
 import type { Context, Next } from 'koa';
 import { toAdminRequest, toRequestInfo } from './request-info.js';
 import { checkRouteLimits, type RouteLimits } from './route-limits.js';
@@ -42,24 +42,37 @@ export function createRateLimitMiddleware(options: KoaRateLimitOptions = {}): Ra
   const limiter = createHttpRateLimiter<Context>(options);
   const logger = limiter.manager.config.logger;
   const tags = new WeakMap<object, RouteLimits>();
-  // Requests this limiter already decided, with the route limits it applied (null: none).
-  const decided = new WeakMap<Context, RouteLimits | null>();
+  // Requests this limiter already decided, with the route limits it applied (null: none): on the
+  // context under this limiter's own symbol, a property rather than a WeakMap entry per request.
+  const decidedKey = Symbol('aurum decided');
+  const decided = (ctx: Context) => ctx as unknown as Record<symbol, RouteLimits | null | undefined>;
 
-  async function limit(ctx: Context, next: Next, limits: RouteLimits | undefined): Promise<void> {
-    decided.set(ctx, limits ?? null);
-    const outcome = await limiter.handle(toRequestInfo(ctx, limits));
-    if (outcome.action === 'respond') return send(ctx, outcome);
+  const apply = (ctx: Context, next: Next, outcome: HttpOutcome): Promise<void> => {
+    if (outcome.action === 'respond') {
+      send(ctx, outcome);
+      return Promise.resolve();
+    }
     ctx.set(outcome.headers);
     if (outcome.release) releaseWhenDone(ctx.res, outcome.release, logger);
-    await next();
+    return next();
+  };
+
+  // Not async: a request decided synchronously (memory store) goes on to next() with no promise
+  // of ours; Koa turns a throw into a rejection as it did for the async version.
+  function limit(ctx: Context, next: Next, limits: RouteLimits | undefined): Promise<void> {
+    decided(ctx)[decidedKey] = limits ?? null;
+    const outcome = limiter.decide(toRequestInfo(ctx, limits));
+    return outcome instanceof Promise ? outcome.then((o) => apply(ctx, next, o)) : apply(ctx, next, outcome);
   }
 
-  const middleware: KoaMiddleware = async (ctx, next) => {
-    if (decided.has(ctx)) return next();
+  const middleware: KoaMiddleware = (ctx, next) => {
+    if (decided(ctx)[decidedKey] !== undefined) return next();
     // Checked here too so that ordinary requests skip an await.
     if (limiter.admin?.matches(ctx.originalUrl ?? ctx.url)) {
-      const response = await serveAdmin(limiter.admin, toAdminRequest(ctx));
-      if (response) return send(ctx, response);
+      return serveAdmin(limiter.admin, toAdminRequest(ctx)).then((response) => {
+        if (!response) return limit(ctx, next, matchedTag(ctx, tags));
+        send(ctx, response);
+      });
     }
     return limit(ctx, next, matchedTag(ctx, tags));
   };
@@ -67,9 +80,10 @@ export function createRateLimitMiddleware(options: KoaRateLimitOptions = {}): Ra
   const route = (limits: RouteLimits): KoaMiddleware => {
     const checked = checkRouteLimits(limits);
     let warned = false;
-    const routeMiddleware: KoaMiddleware = async (ctx, next) => {
-      if (!decided.has(ctx)) return limit(ctx, next, checked);
-      if (decided.get(ctx) !== checked && !warned) {
+    const routeMiddleware: KoaMiddleware = (ctx, next) => {
+      const applied = decided(ctx)[decidedKey];
+      if (applied === undefined) return limit(ctx, next, checked);
+      if (applied !== checked && !warned) {
         warned = true;
         logger.warn(
           { route: ctx.path, limits: checked },

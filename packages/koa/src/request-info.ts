@@ -6,16 +6,17 @@ import { routePattern } from './router-match.js';
 /** Translates a Koa context for the core. The route pattern is known only inside @koa/router. */
 export function toRequestInfo(ctx: Context, limits?: RouteLimits): HttpRequestInfo<Context> {
   const route = routePattern(ctx);
+  // Every field present (undefined when unknown): one object shape, no spread per request.
   return {
     method: ctx.method,
     url: ctx.originalUrl ?? ctx.url,
-    ...(route !== undefined && { route }),
+    route,
     headers: ctx.headers,
     // The socket peer, not `ctx.ip`: the core applies its own `trustProxy` to X-Forwarded-For.
     ip: ctx.req.socket?.remoteAddress,
     raw: ctx,
-    ...(limits?.cost !== undefined && { cost: limits.cost }),
-    ...(limits?.bucket !== undefined && { bucket: limits.bucket }),
+    cost: limits?.cost,
+    bucket: limits?.bucket,
   };
 }
 

@@ -24,15 +24,16 @@ interface PlatformRequest {
 export function toRequestInfo(context: ExecutionContext, request: NestRequest, limits: RouteLimits | undefined): HttpRequestInfo<NestRequest> {
   const req = request as PlatformRequest;
   const route = stringOrUndefined(req.route?.path) ?? stringOrUndefined(req.routeOptions?.url) ?? metadataRoute(context);
+  // Every field present (undefined when unknown): one object shape, no spread per request.
   return {
     method: req.method,
     url: req.originalUrl ?? req.url,
-    ...(route !== undefined && { route }),
+    route,
     headers: req.headers,
     ip: (req.raw ?? req).socket?.remoteAddress,
     raw: request,
-    ...(limits?.cost !== undefined && { cost: limits.cost }),
-    ...(limits?.bucket !== undefined && { bucket: limits.bucket }),
+    cost: limits?.cost,
+    bucket: limits?.bucket,
   };
 }
 

@@ -2,15 +2,17 @@ import type { Logger } from '@aurum/ratelimit-core';
 import { releaseWhenDone, type ResponseLifecycle } from '@aurum/ratelimit-core/adapter';
 import type { NestRequest, NestResponse } from './tokens.js';
 
-/** Concurrency slots held per request (the platform's request object), released at most once. */
-const held = new WeakMap<object, () => void>();
-/** Requests a guard has already decided, so a global guard plus `@UseGuards` counts once. */
-const decided = new WeakSet<object>();
+/**
+ * Per request (the platform's request object): `true` once a guard decided it, so a global guard
+ * plus `@UseGuards` counts it once, then the "release now" of the slot it holds, if any (released
+ * at most once). One WeakMap entry per request.
+ */
+const requests = new WeakMap<object, true | (() => void)>();
 
 /** Marks `request` as decided; false when it already was. */
 export function claimDecision(request: NestRequest): boolean {
-  if (decided.has(request)) return false;
-  decided.add(request);
+  if (requests.has(request)) return false;
+  requests.set(request, true);
   return true;
 }
 
@@ -21,15 +23,16 @@ export function claimDecision(request: NestRequest): boolean {
 export function holdSlot(request: NestRequest, response: NestResponse, release: () => Promise<void>, logger: Logger): void {
   // Express's response is Node's; Fastify's reply wraps it as `raw`.
   const raw = (response.raw ?? response) as ResponseLifecycle;
-  held.set(request, releaseWhenDone(raw, release, logger));
+  requests.set(request, releaseWhenDone(raw, release, logger));
 }
 
 /** Releases the slot `request` holds, if any. Idempotent. */
 export function releaseSlot(request: NestRequest): void {
-  held.get(request)?.();
+  const release = requests.get(request);
+  if (release !== undefined && release !== true) release();
 }
 
 /** Whether `request` holds a slot (for the interceptor's fast path). */
 export function holdsSlot(request: NestRequest): boolean {
-  return held.has(request);
+  return typeof requests.get(request) === 'function';
 }

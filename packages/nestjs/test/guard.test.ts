@@ -98,12 +98,12 @@ describe.each(PLATFORMS)('RateLimitGuard on %s', (platform) => {
 describe('RateLimitGuard outside HTTP', () => {
   it('lets rpc and ws contexts through without deciding', async () => {
     const limiter = createHttpRateLimiter(base);
-    const handle = vi.spyOn(limiter, 'handle');
+    const decide = vi.spyOn(limiter, 'decide');
     const guard = new RateLimitGuard(limiter, new Reflector(), { httpAdapter: undefined } as never);
     for (const type of ['rpc', 'ws', 'graphql']) {
       expect(await guard.canActivate({ getType: () => type } as unknown as ExecutionContext)).toBe(true);
     }
-    expect(handle).not.toHaveBeenCalled();
+    expect(decide).not.toHaveBeenCalled();
     await limiter.close();
   });
 });

@@ -84,7 +84,7 @@ describe.each(PLATFORMS)('concurrency slot release on %s', (platform) => {
     class AppModule {}
     const { url, app } = await serve(platform, AppModule);
     const err = new Error('release failed');
-    vi.spyOn(app.get<RateLimiter>(RateLimiter), 'handle').mockResolvedValue({ action: 'continue', headers: {}, release: () => Promise.reject(err) });
+    vi.spyOn(app.get<RateLimiter>(RateLimiter), 'decide').mockReturnValue({ action: 'continue', headers: {}, release: () => Promise.reject(err) });
     expect((await get(url, '/ok', 'solo')).status).toBe(200);
     await waitFor(() => warnings.length > 0, 2000, 'the failed release logged');
     await new Promise((r) => setTimeout(r, 50));

@@ -1,4 +1,5 @@
 import type { ConcurrencySlot, RateLimitDecision } from '../manager/decision.js';
+import { policyHeaderValues } from './policy-headers.js';
 
 /** Which header families to send. */
 export interface HeaderFamilies {
@@ -12,36 +13,6 @@ export interface HeaderFamilies {
 
 export const ALL_HEADER_FAMILIES: HeaderFamilies = Object.freeze({ legacy: true, ietf: true, tenant: true });
 
-/** An sf-string: quoted, with `"` and `\` escaped. */
-function sfString(value: string): string {
-  return `"${value.replace(/[\\"]/g, '\\$&')}"`;
-}
-
-// Policy names and policy headers repeat on every response: build each once (bounded).
-const quotedNames = new Map<string, string>();
-const policyValues = new Map<string, string>();
-
-function quoted(name: string): string {
-  let value = quotedNames.get(name);
-  if (value === undefined) {
-    if (quotedNames.size >= 1000) quotedNames.clear();
-    value = sfString(name);
-    quotedNames.set(name, value);
-  }
-  return value;
-}
-
-function policyValue(name: string, limit: number, window: number): string {
-  const key = `${name};${limit};${window}`;
-  let value = policyValues.get(key);
-  if (value === undefined) {
-    if (policyValues.size >= 1000) policyValues.clear();
-    value = `${name};q=${limit};w=${window}`;
-    policyValues.set(key, value);
-  }
-  return value;
-}
-
 /**
  * Headers for a decision. Values are strings (Fastify 5 rejects numbers). Denials always carry
  * `Retry-After` (whole seconds, rounded up, at least 1) and the tenant/tier headers; the
@@ -54,15 +25,15 @@ export function rateLimitHeaders(decision: RateLimitDecision, families: HeaderFa
   const denied = !decision.allowed;
   // Seconds until the quota is back: for a denial, when this request would pass; else when full.
   const reset = denied ? decision.retryAfter : m.resetAfter;
+  const policy = policyHeaderValues(m.policy, m.limit, m.windowSeconds);
   if (families.legacy) {
-    headers['X-RateLimit-Limit'] = String(m.limit);
+    headers['X-RateLimit-Limit'] = policy.limitValue;
     headers['X-RateLimit-Remaining'] = String(m.remaining);
     headers['X-RateLimit-Reset'] = String(reset);
   }
   if (families.ietf) {
-    const name = quoted(m.policy);
-    headers['RateLimit-Policy'] = policyValue(name, m.limit, m.windowSeconds);
-    headers.RateLimit = `${name};r=${m.remaining};t=${reset}`;
+    headers['RateLimit-Policy'] = policy.policyValue;
+    headers.RateLimit = `${policy.quotedName};r=${m.remaining};t=${reset}`;
   }
   if (families.tenant || denied) {
     headers['X-RateLimit-Tenant'] = m.tenantId;

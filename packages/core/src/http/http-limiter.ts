@@ -9,13 +9,17 @@ import { type ResolvedHttpConfig, resolveHttpConfig } from '../config/resolve-ht
 import { InvalidTenantError, isAurumError, RateLimitConfigError } from '../errors.js';
 import type { LoadControl } from '../load/load-control.js';
 import { LogThrottle } from '../observe/log-throttle.js';
+import type { ConcurrencySlot, RateLimitDecision } from '../manager/decision.js';
 import { RateLimitManager } from '../manager/manager.js';
+import type { CheckOptions } from '../manager/reports.js';
 import type { Subject } from '../manager/subject.js';
 import { clientAddress } from '../tenant/client-address.js';
 import { tenantFromHeaders } from '../tenant/identify.js';
 import { ipGroup } from '../tenant/ip.js';
 import { concurrencyHeaders, rateLimitHeaders } from './headers.js';
-import { type HttpResponse, type ProblemKind, problemResponse, requestInstance } from './problem.js';
+import { inFlightRelease } from './in-flight.js';
+import type { HttpResponse, ProblemKind } from './problem.js';
+import { refusal } from './refusal.js';
 import type { HttpOutcome, HttpRequestInfo } from './request-info.js';
 import { UserHooks } from './user-hooks.js';
 
@@ -36,6 +40,11 @@ export class HttpRateLimiter<Req = unknown> {
   private readonly ownsManager: boolean;
   /** The manager's load control when requests in flight must be counted (inFlight signal, adaptive concurrency). */
   private readonly tracker: LoadControl | undefined;
+  /**
+   * Whether decision and slot come together (one round trip on Redis): with concurrency slots,
+   * except under adaptive concurrency, which must be able to refuse before a slot is taken.
+   */
+  private readonly admitsWithSlot: boolean;
   private readonly logs: LogThrottle;
   private readonly hooks: UserHooks<Req>;
 
@@ -64,6 +73,7 @@ export class HttpRateLimiter<Req = unknown> {
     this.config = config as ResolvedHttpConfig<Req>;
     this.ownsManager = manager === undefined;
     this.tracker = this.manager.load?.tracksRequests ? this.manager.load : undefined;
+    this.admitsWithSlot = this.config.concurrency && this.tracker?.adaptive === undefined;
     this.logs = new LogThrottle(this.manager.config.logger, this.manager.config.clock);
     this.hooks = new UserHooks(this.config, this.manager, this.logs);
     this.admin = this.config.admin ? new AdminHandler(this.manager, { ...this.config.admin, logger: this.manager.config.logger }) : undefined;
@@ -76,93 +86,28 @@ export class HttpRateLimiter<Req = unknown> {
   }
 
   /**
-   * Decides a request. Never throws: a failure of the limiter itself is logged (once per
-   * interval) and answered 503, or let through only with `failMode: 'open'`.
+   * Decides a request. Never throws, never rejects: a failure of the limiter itself is logged
+   * (once per interval) and answered 503, or let through only with `failMode: 'open'`.
    */
-  async handle(req: HttpRequestInfo<Req>): Promise<HttpOutcome> {
-    const { config, manager } = this;
+  handle(req: HttpRequestInfo<Req>): Promise<HttpOutcome> {
+    const outcome = this.decide(req);
+    return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
+  }
+
+  /**
+   * {@link handle} without a promise when nothing had to wait: the outcome itself when the
+   * `skip` and `resolveTenant` hooks (if any) answered synchronously and the store decided
+   * without I/O (the memory store; a shared store's blocked-tenant cache or open breaker), else a
+   * `Promise` of it. Each hook runs at most once per call. For adapters on the hot path: a
+   * request decided synchronously costs no promise and no turn of the microtask queue.
+   * Never throws, and the promise never rejects.
+   */
+  decide(req: HttpRequestInfo<Req>): HttpOutcome | Promise<HttpOutcome> {
     try {
-      if (config.skip && (await this.hooks.skips(req))) return CONTINUE;
-      const subject = await this.identify(req);
-      if (!('key' in subject)) return subject;
-      const cost = req.cost ?? this.hooks.costOf(req);
-      const options = {
-        method: req.method,
-        ...(req.route !== undefined && { route: req.route }),
-        ...(cost !== undefined && { cost }),
-        ...(req.bucket !== undefined && { bucket: req.bucket }),
-      };
-      // With concurrency slots, decision and slot come together (one round trip on Redis) — except
-      // under adaptive concurrency, which must be able to refuse before a slot is taken.
-      const admitted = config.concurrency && this.tracker?.adaptive === undefined ? await manager.admit(subject, req.url, options) : undefined;
-      const decision = admitted ? admitted.decision : await manager.checkRateLimit(subject, req.url, options);
-      if (decision.metadata.skipped) return CONTINUE;
-      const headers = rateLimitHeaders(decision, config.headers);
-      if (!decision.allowed) {
-        const shed = decision.metadata.reason === 'load_shed';
-        const kind: ProblemKind = shed ? 'load_shed' : 'rate_limited';
-        const who = subject.anonymous ? 'this client' : `tenant ${subject.tenantId}`;
-        return this.refuse(
-          req,
-          kind,
-          `Too many requests for ${who}`,
-          headers,
-          decision.retryAfter,
-          [decision.metadata.policy],
-          shed ? manager.config.load.shedStatus : 429,
-        );
-      }
-      const load = this.tracker;
-      let startedAt = 0;
-      if (load !== undefined) {
-        if (!decision.metadata.shadow && !load.admits((manager.config.tiers[decision.metadata.tier] as TenantQuotaConfig).priorityBoost)) {
-          return this.refuse(
-            req,
-            'load_shed',
-            'The service is overloaded; retry shortly',
-            headers,
-            1,
-            ['adaptive-concurrency'],
-            manager.config.load.shedStatus,
-          );
-        }
-        startedAt = load.begin();
-      }
-      if (!config.concurrency)
-        return load ? { action: 'continue', headers, decision, release: tracked(load, startedAt, undefined) } : { action: 'continue', headers, decision };
-      const slot = admitted?.slot ?? (await manager.acquireConcurrency(subject));
-      if (!slot.allowed && !decision.metadata.shadow) {
-        load?.end(startedAt, false);
-        const who = subject.anonymous ? 'this client' : `tenant ${subject.tenantId}`;
-        // Refused only because load cut the tenant's slots: load shedding, like a load-cut rate.
-        const shed = slot.shed === true;
-        return this.refuse(
-          req,
-          shed ? 'load_shed' : 'concurrency_limited',
-          `Too many concurrent requests for ${who}`,
-          { ...headers, ...concurrencyHeaders(slot) },
-          1,
-          [`${decision.metadata.tier}-concurrency`],
-          shed ? manager.config.load.shedStatus : undefined,
-        );
-      }
-      return { action: 'continue', headers, decision, release: load ? tracked(load, startedAt, slot.release) : slot.release };
+      const outcome = this.limit(req);
+      return outcome instanceof Promise ? outcome.catch((error: unknown) => this.failed(req, error)) : outcome;
     } catch (error) {
-      if (isAurumError(error) && error.code === 'ERR_AURUM_STORE_UNAVAILABLE') {
-        return this.refuse(req, 'unavailable', 'Rate limiting is temporarily unavailable', { 'Retry-After': '1' }, 1);
-      }
-      if (error instanceof InvalidTenantError) return this.refuse(req, 'invalid_tenant', error.message, {});
-      // Not a request problem: a bug or a broken dependency. Only an explicit fail-open lets the
-      // request through; otherwise a failure must never switch limiting off.
-      const open = manager.config.failMode === 'open';
-      this.logs.log(
-        'error',
-        'handle',
-        { err: error, url: req.url },
-        `rate limiter failed; ${open ? 'letting the request through (failMode open)' : 'answering 503'}`,
-      );
-      if (open) return CONTINUE;
-      return this.refuse(req, 'unavailable', 'Rate limiting is temporarily unavailable', { 'Retry-After': '1' }, 1);
+      return this.failed(req, error);
     }
   }
 
@@ -171,12 +116,145 @@ export class HttpRateLimiter<Req = unknown> {
     if (this.ownsManager) await this.manager.close();
   }
 
-  private async identify(req: HttpRequestInfo<Req>): Promise<Subject | HttpOutcome> {
-    const { config, manager } = this;
-    if (config.resolveTenant) {
-      const id = await this.hooks.resolveTenant(req);
-      if (id !== undefined && id !== null) return manager.tenant(id);
+  // The steps below return a value when they could decide synchronously, else a promise; they may
+  // throw (or reject): decide() turns any failure into an outcome, once.
+
+  private limit(req: HttpRequestInfo<Req>): HttpOutcome | Promise<HttpOutcome> {
+    if (this.config.skip) {
+      const skip = this.hooks.skips(req);
+      if (skip === true) return CONTINUE;
+      if (skip !== false) return skip.then((skipped) => (skipped ? CONTINUE : this.identified(req)));
     }
+    return this.identified(req);
+  }
+
+  private identified(req: HttpRequestInfo<Req>): HttpOutcome | Promise<HttpOutcome> {
+    const who = this.identify(req);
+    if (who instanceof Promise) return who.then((resolved) => ('action' in resolved ? resolved : this.check(req, resolved)));
+    return 'action' in who ? who : this.check(req, who);
+  }
+
+  /** The decision (and, with concurrency slots, the slot in the same call) for an identified request. */
+  private check(req: HttpRequestInfo<Req>, subject: Subject): HttpOutcome | Promise<HttpOutcome> {
+    const { manager } = this;
+    // Every field present, always: one object shape for every request.
+    const options: CheckOptions = { method: req.method, route: req.route, cost: req.cost ?? this.hooks.costOf(req), bucket: req.bucket };
+    if (this.admitsWithSlot) {
+      const admitted = manager.admitSync(subject, req.url, options) ?? manager.admit(subject, req.url, options);
+      if (admitted instanceof Promise) return admitted.then((a) => this.answer(req, subject, a.decision, a.slot));
+      return this.answer(req, subject, admitted.decision, admitted.slot);
+    }
+    const decision = manager.checkRateLimitSync(subject, req.url, options) ?? manager.checkRateLimit(subject, req.url, options);
+    if (decision instanceof Promise) return decision.then((d) => this.answer(req, subject, d, undefined));
+    return this.answer(req, subject, decision, undefined);
+  }
+
+  /** The outcome of a decision: a refusal, or continue with headers and the release of what the request holds. */
+  private answer(
+    req: HttpRequestInfo<Req>,
+    subject: Subject,
+    decision: RateLimitDecision,
+    slot: ConcurrencySlot | undefined,
+  ): HttpOutcome | Promise<HttpOutcome> {
+    const { config, manager } = this;
+    const metadata = decision.metadata;
+    if (metadata.skipped) return CONTINUE;
+    const headers = rateLimitHeaders(decision, config.headers);
+    if (!decision.allowed) {
+      const shed = metadata.reason === 'load_shed';
+      const kind: ProblemKind = shed ? 'load_shed' : 'rate_limited';
+      const who = subject.anonymous ? 'this client' : `tenant ${subject.tenantId}`;
+      return this.refuse(
+        req,
+        kind,
+        `Too many requests for ${who}`,
+        headers,
+        decision.retryAfter,
+        [metadata.policy],
+        shed ? manager.config.load.shedStatus : 429,
+      );
+    }
+    const load = this.tracker;
+    let startedAt = 0;
+    if (load !== undefined) {
+      if (!metadata.shadow && !load.admits((manager.config.tiers[metadata.tier] as TenantQuotaConfig).priorityBoost)) {
+        return this.refuse(req, 'load_shed', 'The service is overloaded; retry shortly', headers, 1, ['adaptive-concurrency'], manager.config.load.shedStatus);
+      }
+      startedAt = load.begin();
+    }
+    if (!config.concurrency)
+      return load ? { action: 'continue', headers, decision, release: inFlightRelease(load, startedAt, undefined) } : { action: 'continue', headers, decision };
+    if (slot !== undefined) return this.held(req, subject, decision, headers, slot, startedAt);
+    // Under adaptive concurrency the slot is taken only once the adaptive limit admitted the request.
+    return manager.acquireConcurrency(subject).then(
+      (taken) => this.held(req, subject, decision, headers, taken, startedAt),
+      (error: unknown) => {
+        load?.end(startedAt, false);
+        throw error;
+      },
+    );
+  }
+
+  private held(
+    req: HttpRequestInfo<Req>,
+    subject: Subject,
+    decision: RateLimitDecision,
+    headers: Record<string, string>,
+    slot: ConcurrencySlot,
+    startedAt: number,
+  ): HttpOutcome {
+    const load = this.tracker;
+    if (!slot.allowed && !decision.metadata.shadow) {
+      load?.end(startedAt, false);
+      const who = subject.anonymous ? 'this client' : `tenant ${subject.tenantId}`;
+      // Refused only because load cut the tenant's slots: load shedding, like a load-cut rate.
+      const shed = slot.shed === true;
+      return this.refuse(
+        req,
+        shed ? 'load_shed' : 'concurrency_limited',
+        `Too many concurrent requests for ${who}`,
+        { ...headers, ...concurrencyHeaders(slot) },
+        1,
+        [`${decision.metadata.tier}-concurrency`],
+        shed ? this.manager.config.load.shedStatus : undefined,
+      );
+    }
+    return { action: 'continue', headers, decision, release: load ? inFlightRelease(load, startedAt, slot.release) : slot.release };
+  }
+
+  /** The outcome when deciding failed. */
+  private failed(req: HttpRequestInfo<Req>, error: unknown): HttpOutcome {
+    if (isAurumError(error) && error.code === 'ERR_AURUM_STORE_UNAVAILABLE') {
+      return this.refuse(req, 'unavailable', 'Rate limiting is temporarily unavailable', { 'Retry-After': '1' }, 1);
+    }
+    if (error instanceof InvalidTenantError) return this.refuse(req, 'invalid_tenant', error.message, {});
+    // Not a request problem: a bug or a broken dependency. Only an explicit fail-open lets the
+    // request through; otherwise a failure must never switch limiting off.
+    const open = this.manager.config.failMode === 'open';
+    this.logs.log(
+      'error',
+      'handle',
+      { err: error, url: req.url },
+      `rate limiter failed; ${open ? 'letting the request through (failMode open)' : 'answering 503'}`,
+    );
+    if (open) return CONTINUE;
+    return this.refuse(req, 'unavailable', 'Rate limiting is temporarily unavailable', { 'Retry-After': '1' }, 1);
+  }
+
+  /** The subject a request is limited as, or the refusal when it names a bad tenant or none is allowed. */
+  private identify(req: HttpRequestInfo<Req>): Subject | HttpOutcome | Promise<Subject | HttpOutcome> {
+    if (!this.config.resolveTenant) return this.fromHeaders(req);
+    const id = this.hooks.resolveTenant(req);
+    if (id instanceof Promise) return id.then((resolved) => this.resolved(req, resolved));
+    return this.resolved(req, id);
+  }
+
+  private resolved(req: HttpRequestInfo<Req>, id: string | undefined | null): Subject | HttpOutcome {
+    return id !== undefined && id !== null ? this.manager.tenant(id) : this.fromHeaders(req);
+  }
+
+  private fromHeaders(req: HttpRequestInfo<Req>): Subject | HttpOutcome {
+    const { config, manager } = this;
     const fromHeader = tenantFromHeaders(req.headers, config.tenantHeaders);
     if (fromHeader.found) {
       if ('problem' in fromHeader) return this.refuse(req, 'invalid_tenant', `Invalid tenant id: ${fromHeader.problem}`, {});
@@ -202,33 +280,9 @@ export class HttpRateLimiter<Req = unknown> {
     policies?: string[],
     status?: number,
   ): HttpOutcome {
-    const problem = problemResponse(
-      {
-        kind,
-        format: this.config.problemFormat,
-        detail,
-        instance: requestInstance(req.headers[this.config.requestIdHeader]),
-        ...(retryAfter !== undefined && { retryAfter }),
-        ...(policies && { policies }),
-      },
-      status,
-    );
-    return { action: 'respond', status: problem.status, headers: { ...headers, ...problem.headers }, body: problem.body };
+    return refusal(this.config, req, kind, detail, headers, retryAfter, policies, status);
   }
 }
-
-/** A release that also ends the request's in-flight count (once), then returns the concurrency slot if any. */
-function tracked(load: LoadControl, startedAt: number, release: (() => Promise<void>) | undefined): () => Promise<void> {
-  let done = false;
-  return () => {
-    if (done) return RESOLVED;
-    done = true;
-    load.end(startedAt, true);
-    return release ? release() : RESOLVED;
-  };
-}
-
-const RESOLVED = Promise.resolve();
 
 /** Runs `build`, returning a thrown {@link RateLimitConfigError} instead of throwing it. */
 function attempt<T>(build: () => T): T | RateLimitConfigError {

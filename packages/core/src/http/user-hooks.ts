@@ -20,35 +20,40 @@ export class UserHooks<Req> {
   /**
    * The `resolveTenant` hook's answer, under the lookup deadline. A hook that throws or does not
    * answer in time counts as "no tenant": the anonymous policy still limits the request, and a
-   * stuck authentication backend cannot hang every request.
+   * stuck authentication backend cannot hang every request. A synchronous hook's answer comes back
+   * as it is (no promise, no timer).
    */
-  async resolveTenant(req: HttpRequestInfo<Req>): Promise<string | undefined | null> {
-    const { manager } = this;
-    let failure: LookupFailure | undefined;
+  resolveTenant(req: HttpRequestInfo<Req>): string | undefined | null | Promise<string | undefined | null> {
+    let answer: string | undefined | null | PromiseLike<string | undefined | null>;
     try {
-      const answer = this.config.resolveTenant?.(req.raw);
-      // A synchronous hook needs no timer.
-      if (!isThenable(answer)) return answer;
-      const id = await within(Promise.resolve(answer), manager.config.lookupTimeoutMs, manager.config.timers);
-      if (id !== TIMED_OUT) return id;
-      failure = { lookup: 'resolveTenant', reason: 'timeout' };
+      answer = this.config.resolveTenant?.(req.raw);
     } catch (error) {
-      failure = { lookup: 'resolveTenant', reason: 'error', error };
+      return this.lookupFailed(req, { lookup: 'resolveTenant', reason: 'error', error });
     }
-    const why = failure.reason === 'timeout' ? `did not answer within ${manager.config.lookupTimeoutMs} ms` : 'threw';
-    this.logs.log('warn', `resolveTenant:${failure.reason}`, { err: failure.error, url: req.url }, `resolveTenant ${why}; treating the request as anonymous`);
-    manager.lookupFailed(failure);
-    return undefined;
+    if (!isThenable(answer)) return answer;
+    const { manager } = this;
+    return within(Promise.resolve(answer), manager.config.lookupTimeoutMs, manager.config.timers).then(
+      (id) => (id === TIMED_OUT ? this.lookupFailed(req, { lookup: 'resolveTenant', reason: 'timeout' }) : id),
+      (error: unknown) => this.lookupFailed(req, { lookup: 'resolveTenant', reason: 'error', error }),
+    );
   }
 
-  /** The `skip` hook's answer; a hook that throws skips nothing (the request is limited) and is logged. */
-  async skips(req: HttpRequestInfo<Req>): Promise<boolean> {
+  /**
+   * The `skip` hook's answer; a hook that throws (or rejects) skips nothing (the request is
+   * limited) and is logged. A synchronous hook's answer comes back as it is.
+   */
+  skips(req: HttpRequestInfo<Req>): boolean | Promise<boolean> {
+    let answer: boolean | PromiseLike<boolean> | undefined;
     try {
-      return (await this.config.skip?.(req.raw)) === true;
+      answer = this.config.skip?.(req.raw);
     } catch (err) {
-      this.logs.log('error', 'skip', { err, url: req.url }, 'the skip option threw; limiting the request');
-      return false;
+      return this.skipFailed(req, err);
     }
+    if (!isThenable(answer)) return answer === true;
+    return Promise.resolve(answer).then(
+      (skip) => skip === true,
+      (err: unknown) => this.skipFailed(req, err),
+    );
   }
 
   /** The `cost` hook's answer; a hook that throws or answers a bad cost is logged and the route's cost applies. */
@@ -65,6 +70,20 @@ export class UserHooks<Req> {
     if (cost === undefined || (Number.isSafeInteger(cost) && (cost as number) >= 1)) return cost as number | undefined;
     this.logs.log('error', 'cost', { cost, url: req.url }, `the cost option returned ${String(cost)}, not a whole number >= 1; using the route cost`);
     return undefined;
+  }
+
+  /** A failed `resolveTenant`: logged (once per interval), reported, and the request treated as anonymous. */
+  private lookupFailed(req: HttpRequestInfo<Req>, failure: LookupFailure): undefined {
+    const { manager } = this;
+    const why = failure.reason === 'timeout' ? `did not answer within ${manager.config.lookupTimeoutMs} ms` : 'threw';
+    this.logs.log('warn', `resolveTenant:${failure.reason}`, { err: failure.error, url: req.url }, `resolveTenant ${why}; treating the request as anonymous`);
+    manager.lookupFailed(failure);
+    return undefined;
+  }
+
+  private skipFailed(req: HttpRequestInfo<Req>, err: unknown): false {
+    this.logs.log('error', 'skip', { err, url: req.url }, 'the skip option threw; limiting the request');
+    return false;
   }
 }
 

@@ -83,6 +83,10 @@ export class Decider {
     const factor = load ? load.factorFor(ctx.quota.priorityBoost) : 1;
     const policy = policyOf(ctx, tier, rule, bucket, factor);
     const shadow = config.shadow || rule?.rule.shadow === true;
+    // A store that decides synchronously (the resilient wrapper's blocked cache or open breaker)
+    // but takes slots only asynchronously would leave a consumed decision waiting for its slot:
+    // `admitSync` answers `undefined` before anything is consumed instead.
+    if (syncOnly && wantSlot && store.acquireSync === undefined) return undefined;
     // Timed only when someone listens, and only one decision in eight: two clock reads are a
     // real share of a memory decision, and a sample is as good for a latency histogram.
     const started = observer?.onDecision !== undefined && (++this.decisions & 7) === 0 ? performance.now() : -1;

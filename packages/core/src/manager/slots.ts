@@ -1,6 +1,7 @@
 import type { LoadControl } from '../load/load-control.js';
 import { type RateLimitObserver, safely } from '../observe/observer.js';
 import type { LeaseResult, RateLimitStore } from '../store/types.js';
+import { RESOLVED } from '../util/resolved.js';
 import type { ConcurrencySlot } from './decision.js';
 import { concurrencyLimit } from './policy.js';
 import { leaseKeyOf, type TenantContext } from './tenant-context.js';
@@ -62,11 +63,16 @@ export class Slots {
       tier,
       loadFactor: factor,
       shed: !lease.allowed && limit < full && lease.active < full,
-      release: async () => {
-        if (released) return;
+      // Not async: a store that releases synchronously (memory) costs no promise per request.
+      release: () => {
+        if (released) return RESOLVED;
         released = true;
         const id = lease.leaseId as string;
-        if (!store.releaseSync?.(key, id)) await store.release(key, id);
+        try {
+          return store.releaseSync?.(key, id) ? RESOLVED : store.release(key, id);
+        } catch (error) {
+          return Promise.reject(error);
+        }
       },
     };
   }
