@@ -16,11 +16,12 @@
 //                uses the core the store-redis part leaves idle (vitest keeps one test worker on a
 //                2-core machine), so it neither slows nor disturbs that part.
 // --jobs N runs N "others" parts at once (default 1); --serial runs one part at a time, all at
-// normal priority (slower; for a busy machine). Results: node_modules/.cache/test-lanes/
+// normal priority (slower; for a busy machine); --others-after <file> holds the "others" parts
+// until that file exists (.ci/run: until its low-priority build is done). Results: node_modules/.cache/test-lanes/
 // <lane>.<part>.{json,log} and summary.json; the file redis-done appears when the last
 // store-redis part has finished (.ci/run waits for it before test:all's own Redis tests start).
 // The last line printed is "N passed, N failed"; the exit status is 1 when anything failed.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { LINES, MANIFEST, nodeFor } from './node-lines.mjs';
@@ -32,7 +33,6 @@ const VITEST = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
 const PART_TIMEOUT_MS = 8 * 60_000;
 const REDIS = 'store-redis';
 const ADAPTERS = ['express', 'fastify', 'koa', 'nestjs'];
-const NICE = spawnSync('nice', ['true']).status === 0;
 
 const LANES = Object.fromEntries(
   LINES.map((line) =>
@@ -47,6 +47,7 @@ const flag = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args.splice(i, 2)[1] : undefined;
 };
+const othersAfter = flag('--others-after');
 const serial = args.includes('--serial');
 if (serial) args.splice(args.indexOf('--serial'), 1);
 const jobs = Math.max(1, Number(flag('--jobs') ?? 1));
@@ -96,7 +97,8 @@ if (serial) {
   await inTurn([...redisParts, ...otherParts]);
 } else {
   const chain = inTurn(redisParts).then(() => writeFileSync(join(OUT, 'redis-done'), ''));
-  await Promise.all([chain, ...Array.from({ length: jobs }, () => inTurn(otherParts))]);
+  const others = untilExists(othersAfter).then(() => Promise.all(Array.from({ length: jobs }, () => inTurn(otherParts))));
+  await Promise.all([chain, others]);
 }
 
 // Per-lane totals, then the one line CI reads.
@@ -133,6 +135,11 @@ console.log(`lanes done in ${summary.seconds} s (${serial ? 'one part at a time'
 console.log(`${summary.passed} passed, ${summary.failed} failed`);
 process.exit(summary.failed ? 1 : 0);
 
+/** Resolves once `file` exists (at once without one): .ci/run's signal that its build is done. */
+async function untilExists(file) {
+  while (file && !existsSync(file)) await new Promise((r) => setTimeout(r, 1000));
+}
+
 /** Takes parts off the shared queue one at a time until it is empty (several callers share the work). */
 async function inTurn(queue) {
   for (let p = queue.shift(); p; p = queue.shift()) await runPart(p);
@@ -146,19 +153,20 @@ function runPart(p) {
   p.log = join(OUT, `${name}.log`);
   const t0 = Date.now();
   process.stdout.write(`${name}: started on ${node}\n`);
-  // CLI reporters replace vitest.config.ts's: this run never writes .vitest-results.json (test:all's).
   // --cache=false: parallel vitest runs must not race on one results cache (it only orders files).
-  const argv = [VITEST, 'run', ...p.filters, '--cache=false', '--reporter=default', '--reporter=json', `--outputFile.json=${p.json}`];
-  // The "others" part runs at the lowest CPU priority: whenever a timing-sensitive store-redis part
-  // (or test:all) wakes up it gets a core at once; "others" only soaks up idle CPU.
-  const [cmd, cmdArgs] = !p.redis && !serial && NICE ? ['nice', ['-n', '19', node, ...argv]] : [node, argv];
+  // --allowOnly=false (and UPDATE_SNAPSHOT=none below): as strict as under CI, which is unset here.
+  const argv = [VITEST, 'run', ...p.filters, '--cache=false', '--allowOnly=false', '--reporter=default', '--reporter=json', `--outputFile.json=${p.json}`];
+  // The "others" part runs at the lowest CPU priority, in a session of its own (detached) so that
+  // holds under autogroup scheduling too: whenever a store-redis part (or test:all) wakes up it
+  // gets a core at once; "others" only soaks up the idle one.
+  const [cmd, cmdArgs] = !p.redis && !serial ? ['sh', [join(ROOT, 'scripts', 'lowest-priority.sh'), node, ...argv]] : [node, argv];
   const fd = openSync(p.log, 'w');
   const child = spawn(cmd, cmdArgs, {
     cwd: ROOT,
     stdio: ['ignore', fd, fd],
     detached: true, // its own process group: a timeout stops vitest, its workers and their redis-servers
     // `node` on PATH is the lane's too, for anything a test starts by name.
-    env: { ...withoutColor(process.env), PATH: `${dirname(node)}:${process.env.PATH}`, NO_COLOR: '1' },
+    env: { ...laneEnv(process.env), PATH: `${dirname(node)}:${process.env.PATH}`, NO_COLOR: '1', UPDATE_SNAPSHOT: 'none' },
   });
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -203,9 +211,12 @@ function failures(file) {
   return (from >= 0 ? lines.slice(from) : lines.slice(-60)).slice(0, 200).join('\n');
 }
 
-/** Lane logs are files: no colour codes in them, whatever the CI shell asked for. */
-function withoutColor(env) {
-  const { FORCE_COLOR, ...rest } = env;
+/**
+ * The environment of a part, less two variables: FORCE_COLOR (logs are files), and CI, with which
+ * vitest.config.ts sends the JSON report to .vitest-results.json (test:all's) whatever --outputFile says.
+ */
+function laneEnv(env) {
+  const { FORCE_COLOR, CI, ...rest } = env;
   return rest;
 }
 
