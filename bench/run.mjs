@@ -4,11 +4,14 @@
 // else bench/results/partial.*). `--quick` (< 2 min, for CI) writes bench/results/quick.json,
 // quick.md and quick/ instead and leaves docs/ alone.
 // Exit status: non-zero only when a suite crashed or timed out — never because of a figure.
-//   node bench/run.mjs [--quick] [--only memory,redis,http,denied,degraded]
+// `--node <line>` (22, 24, 26: scripts/node-lines.json) re-runs this script, and so every suite,
+// under that Node line's binary (installed on first use); the report names the version measured.
+//   node bench/run.mjs [--quick] [--only memory,redis,http,denied,degraded] [--node 26]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from './lib/args.mjs';
 import { onExit } from './lib/cleanup.mjs';
 import { distHash, load, machineInfo } from './lib/env.mjs';
@@ -17,6 +20,21 @@ import { writeReport } from './lib/report.mjs';
 
 const args = parseArgs();
 const quick = args.quick;
+const nodeLine = nodeLineFlag(args.rest);
+if (nodeLine && nodeLine !== process.versions.node.split('.')[0]) {
+  // Not on the requested line yet: run this same command under its binary (suites inherit process.execPath).
+  const { nodeFor } = await import('../scripts/node-lines.mjs');
+  let bin;
+  try {
+    bin = nodeFor(nodeLine);
+  } catch (error) {
+    process.stderr.write(`bench: ${error.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`bench: running on Node ${nodeLine} (${bin})\n`);
+  const child = spawnSync(bin, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(child.status ?? 1);
+}
 // Seconds each suite may take before it is stopped (a hang is a failure, not a figure).
 const SUITES = {
   memory: { timeout: quick ? 60 : 480, redis: false },
@@ -34,7 +52,7 @@ const selected = (args.only ?? Object.keys(SUITES)).filter((name) => {
 const started = Date.now();
 const results = {
   meta: {
-    command: quick ? 'pnpm bench:quick' : args.only ? `node bench/run.mjs --only ${args.only.join(',')}` : 'pnpm bench',
+    command: `${quick ? 'pnpm bench:quick' : args.only ? `node bench/run.mjs --only ${args.only.join(',')}` : 'pnpm bench'}${nodeLine ? ` --node ${nodeLine}` : ''}`,
     quick,
     date: new Date().toISOString(),
     loadStart: load(),
@@ -91,6 +109,18 @@ process.stderr.write(
   `\nresults: ${jsonFile}\nreport:  ${mdFile}\ncharts:  ${chartDir}\ntotal:   ${Math.round(results.meta.durationSec)} s, ${failures} suite(s) failed\n`,
 );
 process.exit(failures ? 1 : 0);
+
+/** The line of `--node 26` / `--node=v26` (parseArgs leaves both in `rest`), or undefined. */
+function nodeLineFlag(rest) {
+  const i = rest.findIndex((a) => a === '--node' || a.startsWith('--node='));
+  if (i < 0) return undefined;
+  const value = rest[i] === '--node' ? rest[i + 1] : rest[i].slice('--node='.length);
+  if (!/^v?\d+$/.test(value ?? '')) {
+    process.stderr.write(`bench: --node needs a major version, e.g. --node 26 (got ${value ?? 'nothing'})\n`);
+    process.exit(1);
+  }
+  return value.replace(/^v/, '');
+}
 
 /** Runs one suite in its own process; SIGTERM (then SIGKILL) by PID when it overruns. */
 function runSuite(name, out, timeoutMs) {
