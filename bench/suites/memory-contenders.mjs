@@ -67,6 +67,20 @@ export const CONTENDERS = {
       };
     },
   },
+  'aurum-manager-sync': {
+    label: 'Aurum RateLimitManager.checkRateLimitSync (the same path, no promise)',
+    ours: true,
+    kind: 'sync',
+    build(s) {
+      const manager = createRateLimitManager(managerOptions(s.deny));
+      return {
+        key: tenantKey,
+        op: (tenant) => manager.checkRateLimitSync(tenant, '/v1/items', { method: 'GET' }),
+        allowed: allowedFlag,
+        close: () => manager.close(),
+      };
+    },
+  },
   'aurum-manager-prom': {
     label: 'Aurum RateLimitManager + Prometheus observer',
     ours: true,
