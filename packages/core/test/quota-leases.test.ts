@@ -196,3 +196,39 @@ describe('exactness across instances', () => {
     );
   }, 120_000);
 });
+
+describe('while the shared store is out', () => {
+  it('reports what the fallback decided as the fallback, not as a lease, and holds nothing', async () => {
+    /** A store whose takes are answered by a fallback, as the resilient wrapper's are during an outage. */
+    class FallbackTakes extends CountingStore {
+      override async takeUpTo(key: string, policy: BucketPolicy, min: number, max: number) {
+        const result = await super.takeUpTo(key, policy, min, max);
+        return { ...result, granted: result.allowed ? min : 0, source: 'fallback' as const };
+      }
+    }
+    const clock = new FakeClock();
+    const timers = new ManualTimers(clock);
+    const store = new FallbackTakes({ clock, sweepIntervalMs: 0 });
+    const m = createRateLimitManager({
+      env: false,
+      clock,
+      timers,
+      store,
+      load: { enabled: false },
+      leasing: { threshold: 50 },
+      overrides: { hot: HOT },
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    const sources = new Map<string, number>();
+    for (let i = 0; i < 300; i++) {
+      const d = await m.checkRateLimit('hot');
+      sources.set(d.metadata.source, (sources.get(d.metadata.source) ?? 0) + 1);
+      clock.advance(2);
+      timers.run();
+    }
+    expect(sources.get('lease')).toBeUndefined();
+    expect(sources.get('fallback')).toBeGreaterThan(0);
+    await m.close();
+    expect(store.calls.refund).toBe(0);
+  });
+});

@@ -136,6 +136,9 @@ export class QuotaLeases {
       if (samePolicy(lease.policy, policy) && lease.tokens >= cost && at < lease.expiresAt) return this.spend(lease, cost, at);
     }
     const result = await this.takeBatch(lease, key, policy, cost, now);
+    // The fallback answered (the shared store is out): its decision for this request, reported as
+    // the fallback's, and nothing held.
+    if (result.source !== undefined && result.source !== 'primary') return result;
     const at = this.deps.clock.now();
     if (result.granted >= cost && lease.tokens >= cost && at < lease.expiresAt) return this.spend(lease, cost, at);
     // Denied (or the batch went to requests ahead of this one): the take's answer for this cost.
@@ -171,10 +174,6 @@ export class QuotaLeases {
           lease.bucketRemaining = result.remaining;
           lease.bucketResetAt = at + result.resetAfterMs;
           this.track(lease);
-        } else if (result.granted > 0 && result.source !== undefined && result.source !== 'primary') {
-          // The fallback answered (the shared store is out): spend it now, hold nothing.
-          lease.tokens = result.granted;
-          lease.expiresAt = at + 1;
         }
         lease.taking = undefined;
         done();
