@@ -182,7 +182,12 @@ describe.each(VARIANTS)('a flapping Redis, tenants $name', ({ limiter, onRedis }
     // Nothing stuck in the connection's pipeline either (a command the client has timed out
     // waits there for its reply): replies come in order, so a PING answers only behind them.
     expect(await (app.client as Redis).ping()).toBe('PONG');
-    expect(resourcesAfter, JSON.stringify(summary)).toEqual(resourcesBefore);
+    // No more than before (fewer is fine: the baseline may catch a timer of the last cycle, such
+    // as a lease's refund to the dead Redis waiting out the client's command timeout).
+    expect(
+      WATCHED.filter((t) => (resourcesAfter[t] ?? 0) > (resourcesBefore[t] ?? 0)),
+      JSON.stringify(summary),
+    ).toEqual([]);
     expect(listenerCounts(app), JSON.stringify(summary)).toEqual(listenersBefore);
     // Memory: the fallback and the blocked-until cache are bounded; 5 cycles must not add megabytes.
     expect(heapAfter - heapBefore, JSON.stringify(summary)).toBeLessThan(8 * 1024 * 1024);
