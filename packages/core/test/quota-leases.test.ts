@@ -64,7 +64,7 @@ describe('who is leased', () => {
     expect(leaseLifeMs(leasing, 'free', q(20_000, 20_000))).toBe(0);
     expect(leaseLifeMs(leasing, 'enterprise', q(20_000, 1000))).toBe(0); // a 2.5 ms lease is not worth it
     expect(leaseLifeMs(false, 'enterprise', q(20_000, 20_000))).toBe(0);
-    expect(reservedPolicy({ rate: 20_000, burst: 20_000 }, 50)).toEqual({ rate: 20_000, burst: 19_000 });
+    expect(reservedPolicy({ rate: 20_000, burst: 20_000 }, 50)).toEqual({ rate: 20_000, burst: 19_000, shownBurst: 20_000 });
   });
 
   it('is on by default only with a shared store; set on, it needs a store that can take', async () => {
@@ -82,7 +82,10 @@ describe('who is leased', () => {
   it('runs a leased tenant on the reserved policy on every instance, hot or not; others on their own', async () => {
     const { managers } = fleet(1);
     const m = managers[0] as (typeof managers)[0];
-    expect((await m.checkRateLimit('hot')).metadata.limit).toBe(950);
+    // Decided on 950 (1000 less 1000/s × its 50 ms lease life), reported with the quota's 1000.
+    const hot = await m.checkRateLimit('hot');
+    expect(hot.metadata.limit).toBe(1000);
+    expect(hot.metadata.remaining).toBe(949);
     expect((await m.checkRateLimit('cold-enterprise')).metadata.limit).toBe(10);
     await m.close();
   });
@@ -148,7 +151,8 @@ describe('a hot tenant', () => {
     const before = store.calls.takeUpTo;
     await m.setTenantOverride('hot', { tier: 'enterprise', requestsPerSecond: 2000, burstSize: 400 });
     const d = await m.checkRateLimit('hot');
-    expect(d.metadata.limit).toBe(380); // 400 less 2000/s × its 10 ms lease life
+    expect(d.metadata.limit).toBe(400);
+    expect(d.metadata.remaining).toBe(379); // decided on 400 less 2000/s × its 10 ms lease life
     // The batch of the old quota is not spent: the new quota is decided by the store until it is hot again.
     expect(d.metadata.source).not.toBe('lease');
     expect(store.calls.takeUpTo).toBe(before);

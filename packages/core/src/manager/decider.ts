@@ -11,7 +11,7 @@ import type { DecisionSource, LeaseResult, RateLimitStore } from '../store/types
 import type { Admission, RateLimitDecision, RateLimitMetadata } from './decision.js';
 import { quotaForTier, scaledPolicy } from './policy.js';
 import type { CheckOptions, RefundOptions } from './reports.js';
-import { type QuotaLease, type QuotaLeases, reservedPolicy } from './quota-leases.js';
+import { type QuotaLease, type QuotaLeases, type ReservedPolicy, reservedPolicy } from './quota-leases.js';
 import type { Slots } from './slots.js';
 import type { Subject } from './subject.js';
 import { contextKey, type TenantContext, leaseKeyOf } from './tenant-context.js';
@@ -222,10 +222,11 @@ export class Decider {
       bucket,
       policy: bucket === 'default' ? tier : `${tier}-${bucket}`,
       cost,
-      limit: answer.limit,
+      // A leased tenant is decided on a reserve-reduced burst but told its quota's own.
+      limit: (policy as Partial<ReservedPolicy>).shownBurst ?? answer.limit,
       remaining: answer.remaining,
       requestsPerSecond: policy.rate,
-      windowSeconds: Math.max(1, Math.ceil(policy.burst / policy.rate)),
+      windowSeconds: Math.max(1, Math.ceil(((policy as Partial<ReservedPolicy>).shownBurst ?? policy.burst) / policy.rate)),
       resetAfter: Math.ceil(answer.resetAfterMs / 1000),
       resetAfterMs: answer.resetAfterMs,
       retryAfterMs: answer.retryAfterMs,

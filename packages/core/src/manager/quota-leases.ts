@@ -29,8 +29,16 @@ export function leaseLifeMs(leasing: ResolvedLeasing, tier: string, quota: Tenan
  * one lifetime ago, so held tokens plus the bucket's level never exceed the full burst, and the
  * fleet admits at most burst + rate × elapsed over any interval (docs/scaling.md).
  */
-export function reservedPolicy(policy: BucketPolicy, lifeMs: number): BucketPolicy {
-  return { rate: policy.rate, burst: Math.max(1, policy.burst - Math.ceil((policy.rate * lifeMs) / 1000)) };
+export function reservedPolicy(policy: BucketPolicy, lifeMs: number): ReservedPolicy {
+  return { rate: policy.rate, burst: Math.max(1, policy.burst - Math.ceil((policy.rate * lifeMs) / 1000)), shownBurst: policy.burst };
+}
+
+/**
+ * A leased tenant's policy: decided on the reduced burst, reported with the quota's own
+ * (`limit` and the policy headers name the quota the user configured, not the reserve).
+ */
+export interface ReservedPolicy extends BucketPolicy {
+  readonly shownBurst: number;
 }
 
 /** A store answer a leased decision is built from. */
