@@ -3,6 +3,7 @@
 // `require(...).default` and `const { aurumRateLimit } = require(...)` all work. (A default export
 // beside named ones made `module.exports` a plain object, and tsup warned about it: issue 14.)
 import { aurumRateLimitAdmin } from './admin-routes.js';
+import { aurumRateLimitOptions } from './options.js';
 import { aurumRateLimit } from './plugin.js';
 
-export default Object.assign(aurumRateLimit, { default: aurumRateLimit, aurumRateLimit, aurumRateLimitAdmin });
+export default Object.assign(aurumRateLimit, { default: aurumRateLimit, aurumRateLimit, aurumRateLimitAdmin, aurumRateLimitOptions });
