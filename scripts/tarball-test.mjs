@@ -513,6 +513,40 @@ app.get('/d', { config: { rateLimit: { cots: 5 } satisfies RouteRateLimitConfig 
 app.get<{ Querystring: { q: string } }>('/e', { config: { rateLimit: { cots: 5 } } }, handler);
 `;
 
+/** `require()` gives the plugin itself, which also carries its named exports: each form limits. */
+const FASTIFY_REQUIRE = `const Fastify = require('fastify');
+const plugin = require('@aurum/ratelimit-fastify');
+const { aurumRateLimit } = require('@aurum/ratelimit-fastify');
+// Fastify's register() unwraps a .default, so the shape is checked as well as the registering.
+if (typeof plugin !== 'function' || plugin.default !== plugin || aurumRateLimit !== plugin) throw new Error('require(pkg) is not the plugin itself');
+(async () => {
+  for (const [form, p] of [['require(pkg)', plugin], ['require(pkg).default', plugin.default], ['{ aurumRateLimit }', aurumRateLimit]]) {
+    const app = Fastify();
+    await app.register(p, { env: false });
+    app.get('/', async () => 'ok');
+    const res = await app.inject({ url: '/', headers: { 'x-tenant-id': 'cjs' } });
+    await app.close();
+    if (res.headers['x-ratelimit-limit'] !== '10') throw new Error(form + ' did not limit: X-RateLimit-Limit ' + res.headers['x-ratelimit-limit']);
+  }
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
+`;
+
+/** Runs `app.requireCheck` as a CommonJS script in the app's folder. */
+async function requireCheck(app, folder) {
+  const label = `${app.id} require`;
+  try {
+    await writeFile(join(folder, 'require-forms.cjs'), app.requireCheck);
+    await run(process.execPath, ['require-forms.cjs'], { cwd: folder, timeoutMs: 30_000 });
+    return { label, ok: true, detail: 'require(pkg), require(pkg).default and { aurumRateLimit } each register and limit' };
+  } catch (error) {
+    failures.push(`${label}: ${error.message}`);
+    return { label, ok: false, detail: error.message };
+  }
+}
+
 /** Compiles `app.typeCheck` as ESM and as CommonJS in the app's folder. */
 async function typeCheck(app, folder) {
   const label = `${app.id} types`;
@@ -543,6 +577,7 @@ const APPS = [
     path: '/v1/scenarios',
     check: ({ url, tenant }) => checkAdmin(url, tenant),
     typeCheck: FASTIFY_TYPES,
+    requireCheck: FASTIFY_REQUIRE,
   },
   { id: 'koa', readmes: ['@aurum/ratelimit-koa'], lang: 'js', path: '/v1/scenarios', check: ({ url, tenant }) => checkAdmin(url, tenant) },
   { id: 'nestjs', readmes: ['@aurum/ratelimit-nestjs'], lang: 'ts', path: '/v1/reports/42', check: checkNest },
@@ -725,6 +760,7 @@ async function main() {
           console.log(`installed ${app.id} in ${(ms / 1000).toFixed(1)} s (${seconds()} s)`);
           installs.set(app.id, { folder, footprint: await footprint(folder), ms });
           if (app.typeCheck) rows.push(await typeCheck(app, folder));
+          if (app.requireCheck) rows.push(await requireCheck(app, folder));
           return { app, folder };
         } catch (error) {
           failures.push(`${app.id}: ${error.message}`);
