@@ -643,7 +643,9 @@ async function prepare(app, packed, work) {
       dependencies[name] = 'latest';
     }
   }
-  const devDependencies = app.lang === 'ts' || app.typeCheck ? { typescript: 'latest' } : {};
+  // @types/node too, listed in `types` (since TypeScript 6 a project sees no @types package by
+  // default): the README snippets read process.env.
+  const devDependencies = app.lang === 'ts' || app.typeCheck ? { typescript: 'latest', '@types/node': 'latest' } : {};
   await writeFile(
     join(folder, 'package.json'),
     `${JSON.stringify({ name: `aurum-tarball-${app.id}`, version: '0.0.0', private: true, dependencies, devDependencies }, null, 2)}\n`,
@@ -661,6 +663,7 @@ async function prepare(app, packed, work) {
         moduleResolution: 'nodenext',
         experimentalDecorators: true,
         strict: true,
+        types: ['node'],
         skipLibCheck: true,
         outDir: '.',
       },
