@@ -486,13 +486,99 @@ async function checkAdmin(url, tenant) {
 // The apps
 
 /**
+ * Compiled against the packed typings as ESM (.mts) and CommonJS (.cts) with tsc from the
+ * registry (issue 14): what must compile does, and every `@ts-expect-error` must meet its error.
+ */
+const FASTIFY_TYPES = `import Fastify from 'fastify';
+import plugin, { aurumRateLimit, aurumRateLimitOptions, type RouteRateLimitConfig } from '@aurum/ratelimit-fastify';
+
+const app = Fastify();
+const gold = { requestsPerSecond: 1, burstSize: 2, maxConcurrentRequests: 3 };
+const handler = async () => 'ok';
+app.register(aurumRateLimit, { tierRules: [{ pattern: 'ent-*', tier: 'enterprise' }] });
+app.register(plugin, aurumRateLimitOptions({ tiers: { gold }, tierRules: [{ pattern: 'g-*', tier: 'gold' }] }));
+// @ts-expect-error tierRule: the option is tierRules
+app.register(aurumRateLimit, { tierRule: [] });
+// @ts-expect-error no tier 'gold' without a declaration
+app.register(aurumRateLimit, { defaultTier: 'gold' });
+// @ts-expect-error 'gld' is not a declared tier
+aurumRateLimitOptions({ tiers: { gold }, tierRules: [{ pattern: 'g-*', tier: 'gld' }] });
+app.get('/a', { config: { rateLimit: { cost: 5, bucket: 'exports' } } }, handler);
+app.get('/b', { config: { rateLimit: false } }, handler);
+// @ts-expect-error cost is a number
+app.get('/c', { config: { rateLimit: { cost: '5' } } }, handler);
+// @ts-expect-error cots: the limit is cost
+app.get('/d', { config: { rateLimit: { cots: 5 } satisfies RouteRateLimitConfig } }, handler);
+// @ts-expect-error cots: the limit is cost (explicit route generics: Fastify infers no ContextConfig)
+app.get<{ Querystring: { q: string } }>('/e', { config: { rateLimit: { cots: 5 } } }, handler);
+`;
+
+/** `require()` gives the plugin itself, which also carries its named exports: each form limits. */
+const FASTIFY_REQUIRE = `const Fastify = require('fastify');
+const plugin = require('@aurum/ratelimit-fastify');
+const { aurumRateLimit } = require('@aurum/ratelimit-fastify');
+// Fastify's register() unwraps a .default, so the shape is checked as well as the registering.
+if (typeof plugin !== 'function' || plugin.default !== plugin || aurumRateLimit !== plugin) throw new Error('require(pkg) is not the plugin itself');
+(async () => {
+  for (const [form, p] of [['require(pkg)', plugin], ['require(pkg).default', plugin.default], ['{ aurumRateLimit }', aurumRateLimit]]) {
+    const app = Fastify();
+    await app.register(p, { env: false });
+    app.get('/', async () => 'ok');
+    const res = await app.inject({ url: '/', headers: { 'x-tenant-id': 'cjs' } });
+    await app.close();
+    if (res.headers['x-ratelimit-limit'] !== '10') throw new Error(form + ' did not limit: X-RateLimit-Limit ' + res.headers['x-ratelimit-limit']);
+  }
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
+`;
+
+/** Runs `app.requireCheck` as a CommonJS script in the app's folder. */
+async function requireCheck(app, folder) {
+  const label = `${app.id} require`;
+  try {
+    await writeFile(join(folder, 'require-forms.cjs'), app.requireCheck);
+    await run(process.execPath, ['require-forms.cjs'], { cwd: folder, timeoutMs: 30_000 });
+    return { label, ok: true, detail: 'require(pkg), require(pkg).default and { aurumRateLimit } each register and limit' };
+  } catch (error) {
+    failures.push(`${label}: ${error.message}`);
+    return { label, ok: false, detail: error.message };
+  }
+}
+
+/** Compiles `app.typeCheck` as ESM and as CommonJS in the app's folder. */
+async function typeCheck(app, folder) {
+  const label = `${app.id} types`;
+  try {
+    await writeFile(join(folder, 'types.mts'), app.typeCheck);
+    await writeFile(join(folder, 'types.cts'), app.typeCheck);
+    const compilerOptions = { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, skipLibCheck: true, noEmit: true };
+    await writeFile(join(folder, 'tsconfig.types.json'), `${JSON.stringify({ compilerOptions, files: ['types.mts', 'types.cts'] }, null, 2)}\n`);
+    await run(process.execPath, [join(folder, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.types.json'], { cwd: folder, timeoutMs: 60_000 });
+    return { label, ok: true, detail: 'packed typings: ESM and CJS compile, every @ts-expect-error met' };
+  } catch (error) {
+    failures.push(`${label}: ${error.message}`);
+    return { label, ok: false, detail: error.message };
+  }
+}
+
+/**
  * One folder per app kind, with one npm install; each runs its README snippet as ESM and CJS.
  * `readmes`: packages whose README `npm install` lines make up the install; the first one's
  * snippet is the app. `check` runs after the 429 (extra promises of that README).
  */
 const APPS = [
   { id: 'express', readmes: ['@aurum/ratelimit-express'], lang: 'js', path: '/v1/scenarios', check: ({ url, tenant }) => checkAdmin(url, tenant) },
-  { id: 'fastify', readmes: ['@aurum/ratelimit-fastify'], lang: 'js', path: '/v1/scenarios', check: ({ url, tenant }) => checkAdmin(url, tenant) },
+  {
+    id: 'fastify',
+    readmes: ['@aurum/ratelimit-fastify'],
+    lang: 'js',
+    path: '/v1/scenarios',
+    check: ({ url, tenant }) => checkAdmin(url, tenant),
+    typeCheck: FASTIFY_TYPES,
+    requireCheck: FASTIFY_REQUIRE,
+  },
   { id: 'koa', readmes: ['@aurum/ratelimit-koa'], lang: 'js', path: '/v1/scenarios', check: ({ url, tenant }) => checkAdmin(url, tenant) },
   { id: 'nestjs', readmes: ['@aurum/ratelimit-nestjs'], lang: 'ts', path: '/v1/reports/42', check: checkNest },
   { id: 'redis', readmes: ['@aurum/ratelimit-redis', '@aurum/ratelimit-express'], lang: 'js', path: '/v1/scenarios', redis: true, check: checkRedis },
@@ -557,7 +643,9 @@ async function prepare(app, packed, work) {
       dependencies[name] = 'latest';
     }
   }
-  const devDependencies = app.lang === 'ts' ? { typescript: 'latest' } : {};
+  // @types/node too, listed in `types` (since TypeScript 6 a project sees no @types package by
+  // default): the README snippets read process.env.
+  const devDependencies = app.lang === 'ts' || app.typeCheck ? { typescript: 'latest', '@types/node': 'latest' } : {};
   await writeFile(
     join(folder, 'package.json'),
     `${JSON.stringify({ name: `aurum-tarball-${app.id}`, version: '0.0.0', private: true, dependencies, devDependencies }, null, 2)}\n`,
@@ -575,6 +663,7 @@ async function prepare(app, packed, work) {
         moduleResolution: 'nodenext',
         experimentalDecorators: true,
         strict: true,
+        types: ['node'],
         skipLibCheck: true,
         outDir: '.',
       },
@@ -673,6 +762,8 @@ async function main() {
           const ms = await install(app, folder);
           console.log(`installed ${app.id} in ${(ms / 1000).toFixed(1)} s (${seconds()} s)`);
           installs.set(app.id, { folder, footprint: await footprint(folder), ms });
+          if (app.typeCheck) rows.push(await typeCheck(app, folder));
+          if (app.requireCheck) rows.push(await requireCheck(app, folder));
           return { app, folder };
         } catch (error) {
           failures.push(`${app.id}: ${error.message}`);

@@ -12,8 +12,11 @@ import {
 import type { Application, NextFunction, Request, RequestHandler, Response } from 'express';
 import { toAdminRequest, toRequestInfo } from './request-info.js';
 
-/** Options of {@link createRateLimitMiddleware}: a ready `manager`, or the options to build one. */
-export type ExpressRateLimitOptions = RateLimitOptions<Request>;
+/**
+ * Options of {@link createRateLimitMiddleware}: a ready `manager`, or the options to build one.
+ * `T` is the names of your own tiers (declared in `tiers`); the four default tiers need none.
+ */
+export type ExpressRateLimitOptions<T extends string = never> = RateLimitOptions<Request, T>;
 
 /** The middleware, with handles to what it built. */
 export interface RateLimitMiddleware extends RequestHandler {
@@ -30,12 +33,16 @@ export interface RateLimitMiddleware extends RequestHandler {
  * @example
  * app.use(createRateLimitMiddleware({ tierRules: [{ pattern: 'ent-*', tier: 'enterprise' }] }));
  */
-export function createRateLimitMiddleware(options?: ExpressRateLimitOptions): RateLimitMiddleware;
-/** The two-argument form; `app` is accepted for compatibility and not modified. */
-export function createRateLimitMiddleware(app: Application, settings?: ExpressRateLimitOptions): RateLimitMiddleware;
-export function createRateLimitMiddleware(first?: Application | ExpressRateLimitOptions, second?: ExpressRateLimitOptions): RateLimitMiddleware {
+export function createRateLimitMiddleware<T extends string = never>(options?: ExpressRateLimitOptions<T>): RateLimitMiddleware;
+// The seed's `(app, settings)` form still works at run time but is no longer declared: with it as a
+// second overload, every mistake in an options object was reported against `Application` too
+// ("'tierRule' does not exist in type 'Application'"), burying the real message (issue 14).
+export function createRateLimitMiddleware<T extends string = never>(
+  first?: Application | ExpressRateLimitOptions<T>,
+  second?: ExpressRateLimitOptions<T>,
+): RateLimitMiddleware {
   const options = isApp(first) ? second : first;
-  const limiter = createHttpRateLimiter<Request>(options ?? {});
+  const limiter = createHttpRateLimiter<Request, T>(options ?? {});
   const logger = limiter.manager.config.logger;
 
   /** Writes the outcome: a refusal, or the headers (and the slot's release) before the next handler. */

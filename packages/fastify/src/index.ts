@@ -1,5 +1,5 @@
 export { type AdminRoutesOptions, aurumRateLimitAdmin } from './admin-routes.js';
-export type { FastifyRateLimitOptions } from './options.js';
+export { aurumRateLimitOptions, type FastifyRateLimitOptions } from './options.js';
 export { aurumRateLimit, aurumRateLimit as default } from './plugin.js';
 export type { RouteRateLimitConfig } from './route-config.js';
 export type { RateLimitManager, RateLimitOptions } from '@aurum/ratelimit-core';

@@ -6,8 +6,11 @@ import { checkRouteLimits, type RouteLimits } from './route-limits.js';
 import { matchedTag } from './router-match.js';
 import { send } from './write.js';
 
-/** Options of {@link createRateLimitMiddleware}: a ready `manager`, or the options to build one. */
-export type KoaRateLimitOptions = RateLimitOptions<Context>;
+/**
+ * Options of {@link createRateLimitMiddleware}: a ready `manager`, or the options to build one.
+ * `T` is the names of your own tiers (declared in `tiers`); the four default tiers need none.
+ */
+export type KoaRateLimitOptions<T extends string = never> = RateLimitOptions<Context, T>;
 
 /** A Koa middleware function (Koa 2 and 3). */
 export type KoaMiddleware = (ctx: Context, next: Next) => Promise<void>;
@@ -38,8 +41,8 @@ export interface RateLimitMiddleware extends KoaMiddleware {
  * app.use(createRateLimitMiddleware({ tierRules: [{ pattern: 'ent-*', tier: 'enterprise' }] }));
  * @throws RateLimitConfigError on bad options, naming every problem
  */
-export function createRateLimitMiddleware(options: KoaRateLimitOptions = {}): RateLimitMiddleware {
-  const limiter = createHttpRateLimiter<Context>(options);
+export function createRateLimitMiddleware<T extends string = never>(options: KoaRateLimitOptions<T> = {}): RateLimitMiddleware {
+  const limiter = createHttpRateLimiter<Context, T>(options);
   const logger = limiter.manager.config.logger;
   const tags = new WeakMap<object, RouteLimits>();
   // Requests this limiter already decided, with the route limits it applied (null: none): on the

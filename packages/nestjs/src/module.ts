@@ -24,7 +24,7 @@ export class RateLimitModule implements NestModule, OnApplicationShutdown {
   /**
    * @throws RateLimitConfigError at bootstrap when an option is invalid (every problem listed)
    */
-  static forRoot(options: RateLimitModuleOptions = {}): DynamicModule {
+  static forRoot<T extends string = never>(options: RateLimitModuleOptions<T> = {}): DynamicModule {
     return RateLimitModule.build([{ provide: RateLimitModuleOptions, useValue: options }]);
   }
 
@@ -33,7 +33,7 @@ export class RateLimitModule implements NestModule, OnApplicationShutdown {
    * provider (`useExisting`) implementing {@link RateLimitOptionsFactory}.
    * @throws RateLimitConfigError unless exactly one of them is given; at bootstrap, for invalid options
    */
-  static forRootAsync(options: RateLimitModuleAsyncOptions): DynamicModule {
+  static forRootAsync<T extends string = never>(options: RateLimitModuleAsyncOptions<T>): DynamicModule {
     return RateLimitModule.build(asyncOptionsProviders(options), options.imports);
   }
 

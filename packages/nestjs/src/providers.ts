@@ -39,7 +39,7 @@ export function limiterProviders(): Provider[] {
 }
 
 /** The options provider(s) of `forRootAsync`. */
-export function asyncOptionsProviders(options: RateLimitModuleAsyncOptions): Provider[] {
+export function asyncOptionsProviders<T extends string>(options: RateLimitModuleAsyncOptions<T>): Provider[] {
   const ways = [options.useFactory, options.useClass, options.useExisting].filter((w) => w !== undefined);
   if (ways.length !== 1) {
     throw new RateLimitConfigError([{ key: 'forRootAsync', message: `needs exactly one of useFactory, useClass, useExisting; got ${ways.length}` }]);

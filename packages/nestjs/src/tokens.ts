@@ -12,8 +12,11 @@ export type NestRequest = Record<string, any>;
 // biome-ignore lint/suspicious/noExplicitAny: as NestRequest
 export type NestResponse = Record<string, any>;
 
-/** Options of {@link RateLimitModule}: the core's options (a ready `manager`, or the options to build one) plus Nest wiring. */
-export interface RateLimitModuleOptions extends RateLimitOptions<NestRequest> {
+/**
+ * Options of {@link RateLimitModule}: the core's options (a ready `manager`, or the options to build
+ * one) plus Nest wiring. `T` is the names of your own tiers (declared in `tiers`).
+ */
+export interface RateLimitModuleOptions<T extends string = never> extends RateLimitOptions<NestRequest, T> {
   /** Register {@link RateLimitGuard} as a global guard (`APP_GUARD`), limiting every route. @default false */
   global?: boolean;
   /**
@@ -36,10 +39,13 @@ export interface RateLimitOptionsFactory {
   createRateLimitOptions(): RateLimitModuleOptions | Promise<RateLimitModuleOptions>;
 }
 
-/** Options of `RateLimitModule.forRootAsync`: exactly one of `useFactory`, `useClass`, `useExisting`. */
-export interface RateLimitModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+/**
+ * Options of `RateLimitModule.forRootAsync`: exactly one of `useFactory`, `useClass`, `useExisting`.
+ * `T` is the names of your own tiers that the factory's `tiers` declares.
+ */
+export interface RateLimitModuleAsyncOptions<T extends string = never> extends Pick<ModuleMetadata, 'imports'> {
   // biome-ignore lint/suspicious/noExplicitAny: the factory's parameters are whatever `inject` lists
-  useFactory?: (...args: any[]) => RateLimitModuleOptions | Promise<RateLimitModuleOptions>;
+  useFactory?: (...args: any[]) => RateLimitModuleOptions<T> | Promise<RateLimitModuleOptions<T>>;
   /** Tokens whose values `useFactory` receives, in order. */
   inject?: Array<Type | string | symbol>;
   useClass?: Type<RateLimitOptionsFactory>;

@@ -6,6 +6,9 @@ export type RedisClient = Redis | Cluster;
 /** ioredis connection states in which the first connection may still succeed. */
 const CONNECTING = new Set(['wait', 'connecting', 'connect']);
 
+/** How ioredis refuses a command while disconnected, without saying why (offline queue off, or closed). */
+const NOT_CONNECTED = /Stream isn't writeable|Connection is closed/;
+
 /**
  * Tracks the client's connection for the store: whether it is still making its first
  * connection, so requests that arrive during a cold start are not held against Redis (a
@@ -19,7 +22,13 @@ export class ConnectionWatch {
   readonly firstConnection: Promise<void>;
   private settleFirst: (error?: Error) => void = () => {};
   private readonly reconnectListeners = new Set<() => void>();
+  /** The latest connection error since the last `ready`: the real reason commands are refused. */
+  private lastError: Error | undefined;
+  private readonly onError = (error: unknown) => {
+    if (error instanceof Error) this.lastError = error;
+  };
   private readonly onReady = () => {
+    this.lastError = undefined;
     if (!this.everReady) {
       this.everReady = true;
       this.settleFirst();
@@ -44,6 +53,7 @@ export class ConnectionWatch {
     if (this.everReady) this.settleFirst();
     // One listener for the client's lifetime, however many subscribe (removed by dispose()).
     client.on('ready', this.onReady);
+    client.on('error', this.onError);
     const early = () => {
       if (this.everReady) return;
       this.failedEarly = true;
@@ -67,9 +77,22 @@ export class ConnectionWatch {
     return () => this.reconnectListeners.delete(entry);
   }
 
+  /**
+   * The error to report for a failed command. ioredis refuses commands while disconnected with
+   * "Stream isn't writeable and enableOfflineQueue options is false", which hides why it is
+   * disconnected: such an error gets the latest connection error (`connect ECONNREFUSED …`) in
+   * its message and as `cause`, so logs show the real reason. Other errors are returned as they are.
+   */
+  explain(error: unknown): unknown {
+    const last = this.lastError;
+    if (!last || !(error instanceof Error) || error.cause !== undefined || !NOT_CONNECTED.test(error.message)) return error;
+    return new Error(`${error.message} (last connection error: ${last.message})`, { cause: last });
+  }
+
   /** Stops listening to the client (the store is closed; the client may live on). */
   dispose(): void {
     this.client.off('ready', this.onReady);
+    this.client.off('error', this.onError);
     this.reconnectListeners.clear();
   }
 }

@@ -160,7 +160,8 @@ export class RedisStore implements RateLimitStore {
   /** Queues a decision for the next batch, or runs it on its own without batching. */
   private decide(key: string, policy: BucketPolicy, cost: number, lease: QueuedDecision['lease']): Promise<ConsumeResult | AdmitResult> {
     return new Promise((resolve, reject) => {
-      const d: QueuedDecision = { key, policy, args: policyArgs(policy), cost, lease, now: this.now(), resolve, reject };
+      const fail = (error: unknown) => reject(this.watch.explain(error));
+      const d: QueuedDecision = { key, policy, args: policyArgs(policy), cost, lease, now: this.now(), resolve, reject: fail };
       if (this.batcher === undefined) void runOne(this.client, d);
       else this.batcher.add(d);
     });
@@ -243,7 +244,9 @@ export class RedisStore implements RateLimitStore {
   }
 
   async ping(): Promise<void> {
-    await this.client.ping();
+    await this.client.ping().catch((error: unknown) => {
+      throw this.watch.explain(error);
+    });
   }
 
   async close(): Promise<void> {
