@@ -17,6 +17,7 @@ export {
   type NodeResponseLike,
   type ResponseLifecycle,
   readAdminBody,
+  refusalHeaders,
   releaseWhenDone,
   runRefusalHook,
   serveAdmin,

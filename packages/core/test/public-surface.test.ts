@@ -180,6 +180,7 @@ const ADAPTER = [
   'problemResponse',
   'rateLimitHeaders',
   'readAdminBody',
+  'refusalHeaders',
   'releaseWhenDone',
   'runRefusalHook',
   'requestInstance',

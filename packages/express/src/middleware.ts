@@ -1,10 +1,13 @@
-import type { RateLimitManager, RateLimitOptions } from '@aurum/ratelimit-core';
+import { RateLimitConfigError, type RateLimitInfo, type RateLimitManager, type RateLimitOptions, type RefusalInfo } from '@aurum/ratelimit-core';
 import {
+  countWhenDone,
   createHttpRateLimiter,
   type HttpOutcome,
   type HttpRequestInfo,
   type HttpRateLimiter,
+  refusalHeaders,
   releaseWhenDone,
+  runRefusalHook,
   serveAdmin,
   setHeaders,
   writeResponse,
@@ -12,8 +15,28 @@ import {
 import type { Application, NextFunction, Request, RequestHandler, Response } from 'express';
 import { toAdminRequest, toRequestInfo } from './request-info.js';
 
-/** Options of {@link createRateLimitMiddleware}: a ready `manager`, or the options to build one. */
-export type ExpressRateLimitOptions = RateLimitOptions<Request>;
+declare global {
+  namespace Express {
+    interface Request {
+      /** The rate-limit decision on this request, set by Aurum's middleware (absent when the request was not limited). */
+      rateLimit?: RateLimitInfo;
+    }
+  }
+}
+
+/**
+ * Writes a rate or concurrency refusal instead of the default problem response (express-rate-limit's
+ * `handler`). The status (`refusal.status`, default 429) and the `Retry-After` and rate-limit
+ * headers are already set on `res`. If it throws (or rejects), the error is logged and the default
+ * refusal sent.
+ */
+export type ExpressRefusalHandler = (req: Request, res: Response, next: NextFunction, info: RefusalInfo) => unknown;
+
+/** Options of {@link createRateLimitMiddleware}: a ready `manager`, or the options to build one, and a refusal `handler`. */
+export type ExpressRateLimitOptions = RateLimitOptions<Request> & {
+  /** Writes rate and concurrency refusals yourself; the core's `refusal` option shapes the default one. */
+  handler?: ExpressRefusalHandler;
+};
 
 /** The middleware, with handles to what it built. */
 export interface RateLimitMiddleware extends RequestHandler {
@@ -34,24 +57,39 @@ export function createRateLimitMiddleware(options?: ExpressRateLimitOptions): Ra
 /** The two-argument form; `app` is accepted for compatibility and not modified. */
 export function createRateLimitMiddleware(app: Application, settings?: ExpressRateLimitOptions): RateLimitMiddleware;
 export function createRateLimitMiddleware(first?: Application | ExpressRateLimitOptions, second?: ExpressRateLimitOptions): RateLimitMiddleware {
-  const options = isApp(first) ? second : first;
-  const limiter = createHttpRateLimiter<Request>(options ?? {});
+  const { handler, ...options } = (isApp(first) ? second : first) ?? {};
+  if (handler !== undefined && typeof handler !== 'function')
+    throw new RateLimitConfigError([{ key: 'handler', message: `must be a function (req, res, next, info), got ${typeof handler}` }]);
+  const limiter = createHttpRateLimiter<Request>(options);
   const logger = limiter.manager.config.logger;
 
   /** Writes the outcome: a refusal, or the headers (and the slot's release) before the next handler. */
-  const apply = (res: Response, next: NextFunction, outcome: HttpOutcome): void => {
+  const apply = (req: Request, res: Response, next: NextFunction, outcome: HttpOutcome): void | Promise<void> => {
     if (outcome.action === 'respond') {
-      writeResponse(res, outcome);
-      return;
+      const { refusal } = outcome;
+      if (refusal === undefined || handler === undefined) return writeResponse(res, outcome);
+      req.rateLimit = refusal;
+      res.statusCode = outcome.status;
+      setHeaders(res, refusalHeaders(outcome));
+      return runRefusalHook(
+        logger,
+        'handler',
+        () => handler(req, res, next, refusal),
+        () => {
+          if (!res.headersSent) writeResponse(res, outcome);
+        },
+      );
     }
     setHeaders(res, outcome.headers);
+    if (outcome.info) req.rateLimit = outcome.info;
     if (outcome.release) releaseWhenDone(res, outcome.release, logger);
+    if (outcome.onResponse) countWhenDone(res, outcome.onResponse);
     next();
   };
   const limit = (info: HttpRequestInfo<Request>, res: Response, next: NextFunction): void | Promise<void> => {
     const outcome = limiter.decide(info);
-    if (outcome instanceof Promise) return outcome.then((o) => apply(res, next, o));
-    apply(res, next, outcome);
+    if (outcome instanceof Promise) return outcome.then((o) => apply(info.raw, res, next, o));
+    return apply(info.raw, res, next, outcome);
   };
 
   // Not async: a request the limiter decides synchronously (the memory store) goes on to `next()`

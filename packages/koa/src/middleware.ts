@@ -1,13 +1,33 @@
-import type { RateLimitManager, RateLimitOptions } from '@aurum/ratelimit-core';
-import { createHttpRateLimiter, type HttpOutcome, type HttpRateLimiter, releaseWhenDone, serveAdmin } from '@aurum/ratelimit-core/adapter';
+import { RateLimitConfigError, type RateLimitManager, type RateLimitOptions, type RefusalInfo } from '@aurum/ratelimit-core';
+import {
+  countWhenDone,
+  createHttpRateLimiter,
+  type HttpOutcome,
+  type HttpRateLimiter,
+  refusalHeaders,
+  releaseWhenDone,
+  runRefusalHook,
+  serveAdmin,
+} from '@aurum/ratelimit-core/adapter';
 import type { Context, Next } from 'koa';
 import { toAdminRequest, toRequestInfo } from './request-info.js';
 import { checkRouteLimits, type RouteLimits } from './route-limits.js';
 import { matchedTag } from './router-match.js';
 import { send } from './write.js';
 
-/** Options of {@link createRateLimitMiddleware}: a ready `manager`, or the options to build one. */
-export type KoaRateLimitOptions = RateLimitOptions<Context>;
+/**
+ * Writes a rate or concurrency refusal instead of the default problem response: set `ctx.body`
+ * (and `ctx.status` to change it). `ctx.status` (`refusal.status`, default 429) and the
+ * `Retry-After` and rate-limit headers are already set. May be async. If it throws (or rejects),
+ * the error is logged and the default refusal sent.
+ */
+export type KoaRefusalHandler = (ctx: Context, info: RefusalInfo) => unknown;
+
+/** Options of {@link createRateLimitMiddleware}: a ready `manager`, or the options to build one, and a refusal `handler`. */
+export type KoaRateLimitOptions = RateLimitOptions<Context> & {
+  /** Writes rate and concurrency refusals yourself; the core's `refusal` option shapes the default one. */
+  handler?: KoaRefusalHandler;
+};
 
 /** A Koa middleware function (Koa 2 and 3). */
 export type KoaMiddleware = (ctx: Context, next: Next) => Promise<void>;
@@ -38,7 +58,10 @@ export interface RateLimitMiddleware extends KoaMiddleware {
  * app.use(createRateLimitMiddleware({ tierRules: [{ pattern: 'ent-*', tier: 'enterprise' }] }));
  * @throws RateLimitConfigError on bad options, naming every problem
  */
-export function createRateLimitMiddleware(options: KoaRateLimitOptions = {}): RateLimitMiddleware {
+export function createRateLimitMiddleware(koaOptions: KoaRateLimitOptions = {}): RateLimitMiddleware {
+  const { handler, ...options } = koaOptions;
+  if (handler !== undefined && typeof handler !== 'function')
+    throw new RateLimitConfigError([{ key: 'handler', message: `must be a function (ctx, info), got ${typeof handler}` }]);
   const limiter = createHttpRateLimiter<Context>(options);
   const logger = limiter.manager.config.logger;
   const tags = new WeakMap<object, RouteLimits>();
@@ -49,11 +72,21 @@ export function createRateLimitMiddleware(options: KoaRateLimitOptions = {}): Ra
 
   const apply = (ctx: Context, next: Next, outcome: HttpOutcome): Promise<void> => {
     if (outcome.action === 'respond') {
-      send(ctx, outcome);
-      return Promise.resolve();
+      const { refusal } = outcome;
+      if (refusal === undefined || handler === undefined) {
+        send(ctx, outcome);
+        return Promise.resolve();
+      }
+      ctx.state.rateLimit = refusal;
+      ctx.status = outcome.status;
+      ctx.set(refusalHeaders(outcome));
+      const fallback = () => send(ctx, outcome);
+      return runRefusalHook(logger, 'handler', () => handler(ctx, refusal), fallback) ?? Promise.resolve();
     }
     ctx.set(outcome.headers);
+    if (outcome.info) ctx.state.rateLimit = outcome.info;
     if (outcome.release) releaseWhenDone(ctx.res, outcome.release, logger);
+    if (outcome.onResponse) countWhenDone(ctx.res, outcome.onResponse);
     return next();
   };
 
