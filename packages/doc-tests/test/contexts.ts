@@ -34,6 +34,14 @@ import { Registry } from 'prom-client';
 import { createPrometheusObserver } from '@aurum/ratelimit-prometheus';
 const registry = new Registry();
 `,
+  'custom-adapter': `
+import type { ServerResponse } from 'node:http';
+import type { HttpOutcome, HttpRateLimiter, HttpRequestInfo } from '@aurum/ratelimit-core/adapter';
+declare const limiter: HttpRateLimiter;
+declare const info: HttpRequestInfo<unknown>;
+declare const res: ServerResponse;
+declare function write(res: ServerResponse, outcome: HttpOutcome): void;
+`,
   adapter: `
 import type { RateLimitOptions } from '@aurum/ratelimit-core';
 import type { RunningApp } from '@aurum/ratelimit-testkit';
