@@ -170,6 +170,21 @@ export class RedisStore implements RateLimitStore {
     else void runBatch(this.client, batch);
   }
 
+  /**
+   * Gives `cost` tokens back to the bucket at `key`: its TAT moves back by `cost` emission
+   * intervals of `policy`, never past a full bucket — the exact inverse of an allowed `consume`
+   * of the same cost and policy, as the memory store's (core's `gcraRefund`). A missing or full
+   * bucket is left as it is. One script call on the Redis clock, so it is atomic with every
+   * decision on the key (Cluster included: one key, one slot). Not batched: refunds are rare
+   * (a failed request, a quota lease's unspent tokens), and a refund does not wait for the
+   * decisions queued before it.
+   * @throws InvalidArgumentError when the policy or cost is outside the algorithm's domain
+   */
+  async refund(key: string, policy: BucketPolicy, cost: number): Promise<void> {
+    assertValidRequest(policy, cost);
+    await SCRIPTS.refund.run(this.client, [this.keyPrefix + key], [policyArgs(policy).intervalArg, cost, this.now()]);
+  }
+
   async acquire(key: string, limit: number, leaseMs: number): Promise<LeaseResult> {
     assertValidLease(limit, leaseMs);
     const leaseId = this.nextLeaseId();
