@@ -100,6 +100,13 @@ export function describeAdapterConformance(suite: AdapterConformanceOptions): vo
       return (r.json as { activeConcurrency: number }).activeConcurrency;
     }
 
+    /** The tenant's status through the admin API. */
+    async function tenantStatus(app: RunningApp, tenantId: string): Promise<{ remaining: number }> {
+      const r = await request(app.url, `/admin/ratelimit/tenants/${tenantId}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect(r.status, 'admin tenant status').toBe(200);
+      return r.json as { remaining: number };
+    }
+
     /** Polls (bounded) until the tenant holds exactly `n` slots. */
     const slotsReach = (app: RunningApp, tenantId: string, n: number, what: string, timeoutMs = 2_000) =>
       waitFor(async () => (await activeSlots(app, tenantId)) === n, timeoutMs, what);
@@ -258,6 +265,18 @@ export function describeAdapterConformance(suite: AdapterConformanceOptions): vo
         const ok = await get(app, '/ping', id);
         expect(ok.status).toBe(200);
         expect(ok.headers['x-ratelimit-remaining']).toBe('9');
+      });
+
+      it('skipFailedRequests: a request the client aborts does not use the quota', async (ctx) => {
+        const id = tenant('skip-aborted');
+        const app = await start({ skipFailedRequests: true, admin: { token: ADMIN_TOKEN } });
+        if (store !== undefined && typeof store.refund !== 'function') ctx.skip(); // a store that cannot refund (yet)
+        const hanging = inBackground(app, `/slow?ms=${HANG_MS}`, id);
+        await slotsReach(app, id, 1, 'the request to take its slot');
+        hanging.abort();
+        expect((await hanging.response).status).toBe(0);
+        // Bounded polling on the tenant's tokens (no timing asserted): the abort's 'close' gives the token back.
+        await waitFor(async () => (await tenantStatus(app, id)).remaining === 10, RELEASE_MS, 'the aborted request to be refunded');
       });
 
       it('skipSuccessfulRequests: only failed responses use the quota', async (ctx) => {
