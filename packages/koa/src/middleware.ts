@@ -1,4 +1,4 @@
-import { RateLimitConfigError, type RateLimitManager, type RateLimitOptions, type RefusalInfo } from '@aurum/ratelimit-core';
+import { RateLimitConfigError, type RateLimitInfo, type RateLimitManager, type RateLimitOptions, type RefusalInfo } from '@aurum/ratelimit-core';
 import {
   countWhenDone,
   createHttpRateLimiter,
@@ -14,6 +14,13 @@ import { toAdminRequest, toRequestInfo } from './request-info.js';
 import { checkRouteLimits, type RouteLimits } from './route-limits.js';
 import { matchedTag } from './router-match.js';
 import { send } from './write.js';
+
+declare module 'koa' {
+  interface DefaultState {
+    /** The rate-limit decision on this request, set by Aurum's middleware (absent when the request was not limited). */
+    rateLimit?: RateLimitInfo;
+  }
+}
 
 /**
  * Writes a rate or concurrency refusal instead of the default problem response: set `ctx.body`
