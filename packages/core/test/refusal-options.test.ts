@@ -80,6 +80,20 @@ describe('refusal option', () => {
     expect(seen[0]?.message).toBe('tenant acme used 10 of 10');
   });
 
+  it('keeps the problem Content-Type when the body is the problem, extended', async () => {
+    const r = await refused({
+      problemFormat: 'rfc9457',
+      refusal: {
+        body: (problem) => {
+          problem.help = 'https://example.com/limits';
+          return problem;
+        },
+      },
+    });
+    expect(r.headers['Content-Type']).toBe('application/problem+json');
+    expect(JSON.parse(r.body)).toMatchObject({ status: 429, help: 'https://example.com/limits' });
+  });
+
   it('sends a string body as text, and keeps the default for undefined', async () => {
     const text = await refused({ refusal: { body: () => 'Too many requests, slow down.' } });
     expect(text.body).toBe('Too many requests, slow down.');

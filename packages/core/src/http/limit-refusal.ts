@@ -45,7 +45,8 @@ export function limitRefusal<Req>(
         ? ([value, 'text/plain; charset=utf-8'] as const)
         : value === undefined
           ? undefined
-          : ([JSON.stringify(value), JSON_TYPE] as const);
+          : // The problem itself, extended, is still a problem document.
+            ([JSON.stringify(value), value === problem.document ? problem.contentType : JSON_TYPE] as const);
     });
     if (custom !== FAILED && custom !== undefined && custom[0] !== undefined) [body, contentType] = custom;
   }
