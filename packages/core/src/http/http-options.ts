@@ -34,7 +34,8 @@ export interface RefusalOptions {
   message?: string | ((info: RefusalInfo) => string);
   /**
    * Builds the body from the default problem document (an object) and the refusal. A string is
-   * sent as `text/plain`, anything else as JSON; `undefined` keeps the default. A hook that throws
+   * sent as `text/plain`, anything else as JSON (the problem itself, extended, keeps its problem
+   * Content-Type); `undefined` keeps the default. A hook that throws
    * is logged and the default refusal sent.
    */
   body?: (problem: Record<string, unknown>, info: RefusalInfo) => unknown;
