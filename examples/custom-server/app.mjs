@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { createHttpRateLimiter, releaseWhenDone, serveAdmin, setHeaders, writeResponse } from '@aurum/ratelimit-core/adapter';
+import { countWhenDone, createHttpRateLimiter, releaseWhenDone, serveAdmin, setHeaders, writeResponse } from '@aurum/ratelimit-core/adapter';
 
 /**
  * A framework-free server: the core's HttpRateLimiter does identification, limiting, headers
@@ -20,6 +20,7 @@ export function createApp(options = {}) {
     if (outcome.action === 'respond') return writeResponse(res, outcome);
     setHeaders(res, outcome.headers);
     if (outcome.release) releaseWhenDone(res, outcome.release, logger);
+    if (outcome.onResponse) countWhenDone(res, outcome.onResponse);
     res.setHeader('Content-Type', 'application/json');
     res.end(JSON.stringify({ hello: 'world', path: url }));
   });

@@ -26,7 +26,8 @@ export {
   StoreTimeoutError,
   StoreUnavailableError,
 } from './errors.js';
-export type { AnonymousMode, AnonymousPolicy, ProblemFormat, RateLimitHttpOptions } from './http/http-options.js';
+export type { AnonymousMode, AnonymousPolicy, ProblemFormat, RateLimitHttpOptions, RefusalOptions } from './http/http-options.js';
+export type { LimitKind, RateLimitInfo, RefusalInfo } from './http/rate-limit-info.js';
 export type { RateLimitOptions } from './http/rate-limit-options.js';
 export { floorForBoost, loadFactor } from './load/adjust.js';
 export type { LoadReport } from './load/load-control.js';

@@ -5,12 +5,15 @@ import { AdminDisabledError, ClosedError, isAurumError } from '../src/index.js';
 import {
   adminBody,
   assertAdminEnabled,
+  countWhenDone,
   createHttpRateLimiter,
   type HttpRateLimiter,
   MAX_ADMIN_BODY_BYTES,
   mountAdmin,
   readAdminBody,
+  refusalHeaders,
   releaseWhenDone,
+  runRefusalHook,
   serveAdmin,
   setHeaders,
   writeResponse,
@@ -51,6 +54,58 @@ describe('writeResponse and setHeaders', () => {
     const res = new FakeResponse();
     setHeaders(res, { 'X-RateLimit-Remaining': '9' });
     expect(res).toMatchObject({ statusCode: 200, headers: { 'X-RateLimit-Remaining': '9' }, body: undefined });
+  });
+});
+
+describe('countWhenDone', () => {
+  it('passes the status of a finished response, undefined for an aborted one, once', () => {
+    const finished = new FakeResponse();
+    const seen: Array<number | undefined> = [];
+    countWhenDone(finished, (status) => seen.push(status));
+    finished.statusCode = 503;
+    finished.writableFinished = true;
+    finished.emit('close');
+    const aborted = new FakeResponse();
+    countWhenDone(aborted, (status) => seen.push(status));
+    aborted.emit('close');
+    expect(seen).toEqual([503, undefined]);
+    expect(finished.listenerCount('close') + aborted.listenerCount('close')).toBe(2);
+  });
+
+  it('counts at once a response already over', () => {
+    const gone = new FakeResponse();
+    gone.destroyed = true;
+    const seen: Array<number | undefined> = [];
+    countWhenDone(gone, (status) => seen.push(status));
+    expect(seen).toEqual([undefined]);
+  });
+});
+
+describe('runRefusalHook and refusalHeaders', () => {
+  it('falls back, logged, when the hook throws or rejects; not when it works', async () => {
+    const log = recordingLogger();
+    const fallback = vi.fn();
+    runRefusalHook(log.logger, 'handler', () => 'fine', fallback);
+    expect(fallback).not.toHaveBeenCalled();
+    runRefusalHook(
+      log.logger,
+      'handler',
+      () => {
+        throw new Error('sync');
+      },
+      fallback,
+    );
+    await runRefusalHook(log.logger, 'handler', () => Promise.reject(new Error('async')), fallback);
+    expect(fallback).toHaveBeenCalledTimes(2);
+    expect(log.lines.map((l) => [l.level, l.msg])).toEqual([
+      ['error', 'the handler option threw; sending the default refusal'],
+      ['error', 'the handler option threw; sending the default refusal'],
+    ]);
+  });
+
+  it('refusalHeaders keeps every header but Content-Type', () => {
+    const headers = { 'Retry-After': '1', 'Content-Type': 'application/json', 'X-RateLimit-Remaining': '0' };
+    expect(refusalHeaders({ status: 429, headers, body: '{}' })).toEqual({ 'Retry-After': '1', 'X-RateLimit-Remaining': '0' });
   });
 });
 

@@ -24,7 +24,11 @@ const CORE_LAYERS: readonly Layer[] = [
   { name: 'events', modules: ['manager/decision.ts', 'observe/'] },
   { name: 'load', modules: ['load/'] },
   // Option types live with their owners but sit below config/, which validates them.
-  { name: 'option types', modules: ['manager/manager-options.ts', 'manager/leasing-options.ts', 'http/http-options.ts', 'admin/admin-options.ts'] },
+  // The handler's view of a decision (rate-limit-info.ts) is what refusal options' hooks receive.
+  {
+    name: 'option types',
+    modules: ['manager/manager-options.ts', 'manager/leasing-options.ts', 'http/http-options.ts', 'http/rate-limit-info.ts', 'admin/admin-options.ts'],
+  },
   // Response builders: config/ reads header families, the admin API writes problem responses.
   { name: 'responses', modules: ['http/headers.ts', 'http/policy-headers.ts', 'http/problem.ts'] },
   { name: 'config', modules: ['config/'] },

@@ -1,3 +1,3 @@
 export { type AdminMiddleware, createAdminRouter } from './admin-router.js';
-export { createRateLimitMiddleware, type ExpressRateLimitOptions, type RateLimitMiddleware } from './middleware.js';
-export type { RateLimitManager, RateLimitOptions } from '@aurum/ratelimit-core';
+export { createRateLimitMiddleware, type ExpressRateLimitOptions, type ExpressRefusalHandler, type RateLimitMiddleware } from './middleware.js';
+export type { RateLimitInfo, RateLimitManager, RateLimitOptions, RefusalInfo } from '@aurum/ratelimit-core';

@@ -1,10 +1,13 @@
-import type { RateLimitManager, RateLimitOptions } from '@aurum/ratelimit-core';
+import { RateLimitConfigError, type RateLimitInfo, type RateLimitManager, type RateLimitOptions, type RefusalInfo } from '@aurum/ratelimit-core';
 import {
+  countWhenDone,
   createHttpRateLimiter,
   type HttpOutcome,
   type HttpRequestInfo,
   type HttpRateLimiter,
+  refusalHeaders,
   releaseWhenDone,
+  runRefusalHook,
   serveAdmin,
   setHeaders,
   writeResponse,
@@ -12,11 +15,32 @@ import {
 import type { Application, NextFunction, Request, RequestHandler, Response } from 'express';
 import { toAdminRequest, toRequestInfo } from './request-info.js';
 
+declare global {
+  namespace Express {
+    interface Request {
+      /** The rate-limit decision on this request, set by Aurum's middleware (absent when the request was not limited). */
+      rateLimit?: RateLimitInfo;
+    }
+  }
+}
+
 /**
- * Options of {@link createRateLimitMiddleware}: a ready `manager`, or the options to build one.
- * `T` is the names of your own tiers (declared in `tiers`); the four default tiers need none.
+ * Writes a rate or concurrency refusal instead of the default problem response (express-rate-limit's
+ * `handler`). The status (`refusal.status`, default 429) and the `Retry-After` and rate-limit
+ * headers are already set on `res`. If it throws (or rejects), the error is logged and the default
+ * refusal sent.
  */
-export type ExpressRateLimitOptions<T extends string = never> = RateLimitOptions<Request, T>;
+export type ExpressRefusalHandler = (req: Request, res: Response, next: NextFunction, info: RefusalInfo) => unknown;
+
+/**
+ * Options of {@link createRateLimitMiddleware}: a ready `manager`, or the options to build one, and
+ * a refusal `handler`. `T` is the names of your own tiers (declared in `tiers`); the four default
+ * tiers need none.
+ */
+export type ExpressRateLimitOptions<T extends string = never> = RateLimitOptions<Request, T> & {
+  /** Writes rate and concurrency refusals yourself; the core's `refusal` option shapes the default one. */
+  handler?: ExpressRefusalHandler;
+};
 
 /** The middleware, with handles to what it built. */
 export interface RateLimitMiddleware extends RequestHandler {
@@ -34,31 +58,46 @@ export interface RateLimitMiddleware extends RequestHandler {
  * app.use(createRateLimitMiddleware({ tierRules: [{ pattern: 'ent-*', tier: 'enterprise' }] }));
  */
 export function createRateLimitMiddleware<T extends string = never>(options?: ExpressRateLimitOptions<T>): RateLimitMiddleware;
-// The seed's `(app, settings)` form still works at run time but is no longer declared: with it as a
+// The `(app, settings)` form still works at run time but is no longer declared: with it as a
 // second overload, every mistake in an options object was reported against `Application` too
 // ("'tierRule' does not exist in type 'Application'"), burying the real message (issue 14).
 export function createRateLimitMiddleware<T extends string = never>(
   first?: Application | ExpressRateLimitOptions<T>,
   second?: ExpressRateLimitOptions<T>,
 ): RateLimitMiddleware {
-  const options = isApp(first) ? second : first;
-  const limiter = createHttpRateLimiter<Request, T>(options ?? {});
+  const { handler, ...options } = (isApp(first) ? second : first) ?? {};
+  if (handler !== undefined && typeof handler !== 'function')
+    throw new RateLimitConfigError([{ key: 'handler', message: `must be a function (req, res, next, info), got ${typeof handler}` }]);
+  const limiter = createHttpRateLimiter<Request, T>(options as RateLimitOptions<Request, T>);
   const logger = limiter.manager.config.logger;
 
   /** Writes the outcome: a refusal, or the headers (and the slot's release) before the next handler. */
-  const apply = (res: Response, next: NextFunction, outcome: HttpOutcome): void => {
+  const apply = (req: Request, res: Response, next: NextFunction, outcome: HttpOutcome): void | Promise<void> => {
     if (outcome.action === 'respond') {
-      writeResponse(res, outcome);
-      return;
+      const { refusal } = outcome;
+      if (refusal === undefined || handler === undefined) return writeResponse(res, outcome);
+      req.rateLimit = refusal;
+      res.statusCode = outcome.status;
+      setHeaders(res, refusalHeaders(outcome));
+      return runRefusalHook(
+        logger,
+        'handler',
+        () => handler(req, res, next, refusal),
+        () => {
+          if (!res.headersSent) writeResponse(res, outcome);
+        },
+      );
     }
     setHeaders(res, outcome.headers);
+    if (outcome.info) req.rateLimit = outcome.info;
     if (outcome.release) releaseWhenDone(res, outcome.release, logger);
+    if (outcome.onResponse) countWhenDone(res, outcome.onResponse);
     next();
   };
   const limit = (info: HttpRequestInfo<Request>, res: Response, next: NextFunction): void | Promise<void> => {
     const outcome = limiter.decide(info);
-    if (outcome instanceof Promise) return outcome.then((o) => apply(res, next, o));
-    apply(res, next, outcome);
+    if (outcome instanceof Promise) return outcome.then((o) => apply(info.raw, res, next, o));
+    return apply(info.raw, res, next, outcome);
   };
 
   // Not async: a request the limiter decides synchronously (the memory store) goes on to `next()`

@@ -10,11 +10,18 @@ const redis = useRedisStores(async (url, clock, keyPrefix) => {
   return store;
 });
 
-describeAdapterConformance({ name: 'Express 5, memory store', start: (options) => startExpressApp(express, options) });
-describeAdapterConformance({ name: 'Express 4, memory store', start: (options) => startExpressApp(express4 as unknown as typeof express, options) });
-describeAdapterConformance({ name: 'Express 5, Redis store', start: (options) => startExpressApp(express, options), createStore: redis.createStore });
+describeAdapterConformance({ name: 'Express 5, memory store', start: (options, variant) => startExpressApp(express, options, variant) });
+describeAdapterConformance({
+  name: 'Express 4, memory store',
+  start: (options, variant) => startExpressApp(express4 as unknown as typeof express, options, variant),
+});
+describeAdapterConformance({
+  name: 'Express 5, Redis store',
+  start: (options, variant) => startExpressApp(express, options, variant),
+  createStore: redis.createStore,
+});
 describeAdapterConformance({
   name: 'Express 4, Redis store',
-  start: (options) => startExpressApp(express4 as unknown as typeof express, options),
+  start: (options, variant) => startExpressApp(express4 as unknown as typeof express, options, variant),
   createStore: redis.createStore,
 });

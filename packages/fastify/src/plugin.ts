@@ -1,8 +1,17 @@
-import { createHttpRateLimiter, type HttpOutcome, type HttpRateLimiter, releaseWhenDone } from '@aurum/ratelimit-core/adapter';
+import { RateLimitConfigError, type RateLimitInfo } from '@aurum/ratelimit-core';
+import {
+  countWhenDone,
+  createHttpRateLimiter,
+  type HttpOutcome,
+  type HttpRateLimiter,
+  refusalHeaders,
+  releaseWhenDone,
+  runRefusalHook,
+} from '@aurum/ratelimit-core/adapter';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { registerAdminRoutes } from './admin-routes.js';
-import { type FastifyRateLimitOptions, withFastifyLogger } from './options.js';
+import { type FastifyRateLimitOptions, refusalContext, withFastifyLogger } from './options.js';
 import { RouteLimits } from './route-config.js';
 import { send, toRequestInfo } from './request-info.js';
 
@@ -11,12 +20,21 @@ declare module 'fastify' {
     /** The limiter {@link aurumRateLimit} registered: its `manager`, resolved `config` and `admin` handler. */
     readonly aurumRateLimit: HttpRateLimiter<FastifyRequest>;
   }
+  interface FastifyRequest {
+    /** The rate-limit decision on this request, set by {@link aurumRateLimit} (absent when the route is not limited). */
+    rateLimit?: RateLimitInfo;
+  }
 }
 
-const plugin: FastifyPluginAsync<FastifyRateLimitOptions> = async (fastify, options) => {
+const plugin: FastifyPluginAsync<FastifyRateLimitOptions> = async (fastify, pluginOptions) => {
+  const { errorResponseBuilder: build, ...options } = pluginOptions ?? {};
+  if (build !== undefined && typeof build !== 'function')
+    throw new RateLimitConfigError([{ key: 'errorResponseBuilder', message: `must be a function (request, context), got ${typeof build}` }]);
   const limiter = createHttpRateLimiter<FastifyRequest>(withFastifyLogger(options, fastify.log));
   const logger = limiter.manager.config.logger;
   fastify.decorate('aurumRateLimit', limiter);
+  // Declared up front: one request shape, and `request.rateLimit` typed (see the augmentation above).
+  if (!fastify.hasRequestDecorator('rateLimit')) fastify.decorateRequest('rateLimit', undefined);
   fastify.addHook('onClose', () => limiter.close());
 
   const routes = new RouteLimits(logger);
@@ -31,12 +49,31 @@ const plugin: FastifyPluginAsync<FastifyRateLimitOptions> = async (fastify, opti
   const settle = (request: FastifyRequest, reply: FastifyReply, outcome: HttpOutcome, done: HookHandlerDoneFunction): void => {
     if (outcome.action === 'respond') {
       // A callback hook that replies does not call done().
-      send(reply, outcome);
+      const { refusal } = outcome;
+      if (refusal === undefined || build === undefined) {
+        send(reply, outcome);
+        return;
+      }
+      request.rateLimit = refusal;
+      runRefusalHook(
+        logger,
+        'errorResponseBuilder',
+        () =>
+          reply
+            .code(outcome.status)
+            .headers(refusalHeaders(outcome))
+            .send(build(request, refusalContext(refusal))),
+        () => {
+          if (!reply.sent) send(reply, outcome);
+        },
+      );
       return;
     }
     reply.headers(outcome.headers);
+    if (outcome.info) request.rateLimit = outcome.info;
     // Node's 'close' covers a finished response and a client that went away, on every Fastify major.
     if (outcome.release) held(request)[releaseKey] = releaseWhenDone(reply.raw, outcome.release, logger);
+    if (outcome.onResponse) countWhenDone(reply.raw, outcome.onResponse);
     done();
   };
   // Callback hooks, not async ones: a request decided synchronously (memory store) goes on with no

@@ -1,7 +1,7 @@
 import type { RateLimitOptions } from '@aurum/ratelimit-core';
-import type { RunningApp } from '@aurum/ratelimit-testkit';
+import { type AppVariant, brokenRefusalHook, conformanceRefusalBody, type RunningApp } from '@aurum/ratelimit-testkit';
 import type { FastifyInstance } from 'fastify';
-import { aurumRateLimit } from '../src/index.js';
+import { aurumRateLimit, type FastifyRateLimitOptions } from '../src/index.js';
 
 /** A Fastify factory of either major, seen through Fastify 5's types. */
 export type FastifyFactory = (options?: Record<string, unknown>) => FastifyInstance;
@@ -10,6 +10,13 @@ export type FastifyFactory = (options?: Record<string, unknown>) => FastifyInsta
 export function addConformanceRoutes(app: FastifyInstance): void {
   app.get('/ping', async (_request, reply) => reply.type('text/plain').send('pong'));
   app.get('/items/:id', async (request) => ({ id: (request.params as { id: string }).id }));
+  app.get('/info', async (request) => ({ rateLimit: request.rateLimit ?? null }));
+  app.get('/status/:code', async (request, reply) =>
+    reply
+      .code(Number((request.params as { code: string }).code))
+      .type('text/plain')
+      .send('status'),
+  );
   app.get('/slow', (request, reply) => {
     // Ends early when the client goes away, so no timer outlives the test.
     const timer = setTimeout(() => reply.type('text/plain').send('slow'), Number((request.query as { ms?: string }).ms ?? 100));
@@ -25,9 +32,15 @@ export async function listen(app: FastifyInstance): Promise<RunningApp> {
 }
 
 /** The conformance app on a given Fastify major. */
-export async function startFastifyApp(fastify: FastifyFactory, options: RateLimitOptions): Promise<RunningApp> {
+export async function startFastifyApp(fastify: FastifyFactory, options: RateLimitOptions, variant: AppVariant = {}): Promise<RunningApp> {
   const app = fastify();
-  await app.register(aurumRateLimit, options as never);
+  const errorResponseBuilder: FastifyRateLimitOptions['errorResponseBuilder'] =
+    variant.refusalHook === 'custom'
+      ? (_request, context) => conformanceRefusalBody(context)
+      : variant.refusalHook === 'throws'
+        ? brokenRefusalHook
+        : undefined;
+  await app.register(aurumRateLimit, { ...(options as FastifyRateLimitOptions), errorResponseBuilder });
   addConformanceRoutes(app);
   return listen(app);
 }

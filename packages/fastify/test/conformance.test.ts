@@ -13,7 +13,15 @@ const redis = useRedisStores(async (url, clock, keyPrefix) => {
 const v5 = fastify as FastifyFactory;
 const v4 = fastify4 as FastifyFactory;
 
-describeAdapterConformance({ name: 'Fastify 5, memory store', start: (options) => startFastifyApp(v5, options) });
-describeAdapterConformance({ name: 'Fastify 4, memory store', start: (options) => startFastifyApp(v4, options) });
-describeAdapterConformance({ name: 'Fastify 5, Redis store', start: (options) => startFastifyApp(v5, options), createStore: redis.createStore });
-describeAdapterConformance({ name: 'Fastify 4, Redis store', start: (options) => startFastifyApp(v4, options), createStore: redis.createStore });
+describeAdapterConformance({ name: 'Fastify 5, memory store', start: (options, variant) => startFastifyApp(v5, options, variant) });
+describeAdapterConformance({ name: 'Fastify 4, memory store', start: (options, variant) => startFastifyApp(v4, options, variant) });
+describeAdapterConformance({
+  name: 'Fastify 5, Redis store',
+  start: (options, variant) => startFastifyApp(v5, options, variant),
+  createStore: redis.createStore,
+});
+describeAdapterConformance({
+  name: 'Fastify 4, Redis store',
+  start: (options, variant) => startFastifyApp(v4, options, variant),
+  createStore: redis.createStore,
+});

@@ -1,16 +1,44 @@
-import type { RateLimitManager, RateLimitOptions } from '@aurum/ratelimit-core';
-import { createHttpRateLimiter, type HttpOutcome, type HttpRateLimiter, releaseWhenDone, serveAdmin } from '@aurum/ratelimit-core/adapter';
+import { RateLimitConfigError, type RateLimitInfo, type RateLimitManager, type RateLimitOptions, type RefusalInfo } from '@aurum/ratelimit-core';
+import {
+  countWhenDone,
+  createHttpRateLimiter,
+  type HttpOutcome,
+  type HttpRateLimiter,
+  refusalHeaders,
+  releaseWhenDone,
+  runRefusalHook,
+  serveAdmin,
+} from '@aurum/ratelimit-core/adapter';
 import type { Context, Next } from 'koa';
 import { toAdminRequest, toRequestInfo } from './request-info.js';
 import { checkRouteLimits, type RouteLimits } from './route-limits.js';
 import { matchedTag } from './router-match.js';
 import { send } from './write.js';
 
+declare module 'koa' {
+  interface DefaultState {
+    /** The rate-limit decision on this request, set by Aurum's middleware (absent when the request was not limited). */
+    rateLimit?: RateLimitInfo;
+  }
+}
+
 /**
- * Options of {@link createRateLimitMiddleware}: a ready `manager`, or the options to build one.
- * `T` is the names of your own tiers (declared in `tiers`); the four default tiers need none.
+ * Writes a rate or concurrency refusal instead of the default problem response: set `ctx.body`
+ * (and `ctx.status` to change it). `ctx.status` (`refusal.status`, default 429) and the
+ * `Retry-After` and rate-limit headers are already set. May be async. If it throws (or rejects),
+ * the error is logged and the default refusal sent.
  */
-export type KoaRateLimitOptions<T extends string = never> = RateLimitOptions<Context, T>;
+export type KoaRefusalHandler = (ctx: Context, info: RefusalInfo) => unknown;
+
+/**
+ * Options of {@link createRateLimitMiddleware}: a ready `manager`, or the options to build one, and
+ * a refusal `handler`. `T` is the names of your own tiers (declared in `tiers`); the four default
+ * tiers need none.
+ */
+export type KoaRateLimitOptions<T extends string = never> = RateLimitOptions<Context, T> & {
+  /** Writes rate and concurrency refusals yourself; the core's `refusal` option shapes the default one. */
+  handler?: KoaRefusalHandler;
+};
 
 /** A Koa middleware function (Koa 2 and 3). */
 export type KoaMiddleware = (ctx: Context, next: Next) => Promise<void>;
@@ -41,8 +69,11 @@ export interface RateLimitMiddleware extends KoaMiddleware {
  * app.use(createRateLimitMiddleware({ tierRules: [{ pattern: 'ent-*', tier: 'enterprise' }] }));
  * @throws RateLimitConfigError on bad options, naming every problem
  */
-export function createRateLimitMiddleware<T extends string = never>(options: KoaRateLimitOptions<T> = {}): RateLimitMiddleware {
-  const limiter = createHttpRateLimiter<Context, T>(options);
+export function createRateLimitMiddleware<T extends string = never>(koaOptions: KoaRateLimitOptions<T> = {}): RateLimitMiddleware {
+  const { handler, ...options } = koaOptions;
+  if (handler !== undefined && typeof handler !== 'function')
+    throw new RateLimitConfigError([{ key: 'handler', message: `must be a function (ctx, info), got ${typeof handler}` }]);
+  const limiter = createHttpRateLimiter<Context, T>(options as RateLimitOptions<Context, T>);
   const logger = limiter.manager.config.logger;
   const tags = new WeakMap<object, RouteLimits>();
   // Requests this limiter already decided, with the route limits it applied (null: none): on the
@@ -52,11 +83,21 @@ export function createRateLimitMiddleware<T extends string = never>(options: Koa
 
   const apply = (ctx: Context, next: Next, outcome: HttpOutcome): Promise<void> => {
     if (outcome.action === 'respond') {
-      send(ctx, outcome);
-      return Promise.resolve();
+      const { refusal } = outcome;
+      if (refusal === undefined || handler === undefined) {
+        send(ctx, outcome);
+        return Promise.resolve();
+      }
+      ctx.state.rateLimit = refusal;
+      ctx.status = outcome.status;
+      ctx.set(refusalHeaders(outcome));
+      const fallback = () => send(ctx, outcome);
+      return runRefusalHook(logger, 'handler', () => handler(ctx, refusal), fallback) ?? Promise.resolve();
     }
     ctx.set(outcome.headers);
+    if (outcome.info) ctx.state.rateLimit = outcome.info;
     if (outcome.release) releaseWhenDone(ctx.res, outcome.release, logger);
+    if (outcome.onResponse) countWhenDone(ctx.res, outcome.onResponse);
     return next();
   };
 

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { RateLimitOptions } from '@aurum/ratelimit-core';
-import type { RunningApp } from '@aurum/ratelimit-testkit';
+import { type AppVariant, brokenRefusalHook, conformanceRefusalBody, type RunningApp } from '@aurum/ratelimit-testkit';
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { createRateLimitMiddleware, type KoaMiddleware, type KoaRateLimitOptions } from '../src/index.js';
@@ -36,6 +36,13 @@ export function testRouter(first?: KoaMiddleware): Router {
   router.get('/items/:id', (ctx) => {
     ctx.body = { id: ctx.params.id };
   });
+  router.get('/info', (ctx) => {
+    ctx.body = { rateLimit: ctx.state.rateLimit ?? null };
+  });
+  router.get('/status/:code', (ctx) => {
+    ctx.status = Number(ctx.params.code);
+    ctx.body = 'status';
+  });
   router.get('/slow', async (ctx) => {
     await new Promise((r) => setTimeout(r, Number(ctx.query.ms ?? 100)));
     if (!ctx.res.destroyed) ctx.body = 'slow';
@@ -44,9 +51,17 @@ export function testRouter(first?: KoaMiddleware): Router {
 }
 
 /** The conformance app on a given Koa major: the limiter app-wide, then the router. */
-export async function startKoaApp(KoaApp: KoaClass, options: RateLimitOptions): Promise<RunningApp> {
+export async function startKoaApp(KoaApp: KoaClass, options: RateLimitOptions, variant: AppVariant = {}): Promise<RunningApp> {
   const app = new KoaApp();
-  const limiter = createRateLimitMiddleware(options as KoaRateLimitOptions);
+  const handler: KoaRateLimitOptions['handler'] =
+    variant.refusalHook === 'custom'
+      ? (ctx, info) => {
+          ctx.body = conformanceRefusalBody(info);
+        }
+      : variant.refusalHook === 'throws'
+        ? brokenRefusalHook
+        : undefined;
+  const limiter = createRateLimitMiddleware({ ...(options as KoaRateLimitOptions), handler });
   const router = testRouter();
   app.use(limiter);
   app.use(router.routes());

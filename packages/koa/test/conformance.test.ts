@@ -10,7 +10,7 @@ const redis = useRedisStores(async (url, clock, keyPrefix) => {
   return store;
 });
 
-describeAdapterConformance({ name: 'Koa 3, memory store', start: (options) => startKoaApp(Koa, options) });
-describeAdapterConformance({ name: 'Koa 2, memory store', start: (options) => startKoaApp(Koa2, options) });
-describeAdapterConformance({ name: 'Koa 3, Redis store', start: (options) => startKoaApp(Koa, options), createStore: redis.createStore });
-describeAdapterConformance({ name: 'Koa 2, Redis store', start: (options) => startKoaApp(Koa2, options), createStore: redis.createStore });
+describeAdapterConformance({ name: 'Koa 3, memory store', start: (options, variant) => startKoaApp(Koa, options, variant) });
+describeAdapterConformance({ name: 'Koa 2, memory store', start: (options, variant) => startKoaApp(Koa2, options, variant) });
+describeAdapterConformance({ name: 'Koa 3, Redis store', start: (options, variant) => startKoaApp(Koa, options, variant), createStore: redis.createStore });
+describeAdapterConformance({ name: 'Koa 2, Redis store', start: (options, variant) => startKoaApp(Koa2, options, variant), createStore: redis.createStore });

@@ -1,11 +1,12 @@
-import { type HttpOutcome, type HttpResponse, type NodeResponseLike, setHeaders } from '@aurum/ratelimit-core/adapter';
-import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { countWhenDone, type HttpOutcome, type HttpResponse, type NodeResponseLike, refusalHeaders, setHeaders } from '@aurum/ratelimit-core/adapter';
+import { type CanActivate, type ExecutionContext, HttpException, Inject, Injectable, Optional } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import type { RefusalInfo } from '@aurum/ratelimit-core';
 import { RATE_LIMIT_METADATA, type RouteLimits, SKIP_RATE_LIMIT_METADATA } from './decorators.js';
 import { RateLimitException } from './exception.js';
 import { toRequestInfo } from './request-info.js';
 import { claimDecision, holdSlot } from './slots.js';
-import { type NestRequest, type NestResponse, RateLimiter } from './tokens.js';
+import { type NestRequest, type NestResponse, RateLimiter, RateLimitModuleOptions } from './tokens.js';
 
 /**
  * Limits HTTP requests: globally (`RateLimitModule.forRoot({ global: true })`) or per controller
@@ -20,6 +21,8 @@ export class RateLimitGuard implements CanActivate {
     @Inject(RateLimiter) protected readonly limiter: RateLimiter,
     @Inject(Reflector) protected readonly reflector: Reflector,
     @Inject(HttpAdapterHost) protected readonly adapterHost: HttpAdapterHost,
+    /** For `exceptionFactory`; optional so that subclasses and tests may leave it out. */
+    @Optional() @Inject(RateLimitModuleOptions) protected readonly options?: RateLimitModuleOptions,
   ) {}
 
   /**
@@ -61,10 +64,36 @@ export class RateLimitGuard implements CanActivate {
   }
 
   private settle(context: ExecutionContext, req: NestRequest, res: NestResponse, outcome: HttpOutcome): boolean {
+    if (outcome.action === 'respond') {
+      const factory = this.options?.exceptionFactory;
+      if (outcome.refusal !== undefined && factory !== undefined) {
+        req.rateLimit = outcome.refusal;
+        this.setHeaders(res, refusalHeaders(outcome));
+        throw this.customException(factory, outcome);
+      }
+      this.setHeaders(res, outcome.headers);
+      return this.throwRateLimitException(context, outcome);
+    }
     this.setHeaders(res, outcome.headers);
-    if (outcome.action === 'respond') return this.throwRateLimitException(context, outcome);
-    if (outcome.release) holdSlot(req, res, outcome.release, this.limiter.manager.config.logger);
+    if (outcome.info) req.rateLimit = outcome.info;
+    const logger = this.limiter.manager.config.logger;
+    if (outcome.release) holdSlot(req, res, outcome.release, logger);
+    // Express's response is Node's; Fastify's reply wraps it as `raw`.
+    if (outcome.onResponse) countWhenDone(res.raw ?? res, outcome.onResponse);
     return true;
+  }
+
+  /** The factory's exception; a factory that throws or returns no HttpException is logged and the default refusal used. */
+  private customException(factory: NonNullable<RateLimitModuleOptions['exceptionFactory']>, outcome: HttpResponse & { refusal?: RefusalInfo }): HttpException {
+    const logger = this.limiter.manager.config.logger;
+    try {
+      const exception: unknown = factory(outcome.refusal as RefusalInfo);
+      if (exception instanceof HttpException) return exception;
+      logger.error({ returned: typeof exception }, 'the exceptionFactory option returned no HttpException; sending the default refusal');
+    } catch (err) {
+      logger.error({ err }, 'the exceptionFactory option threw; sending the default refusal');
+    }
+    return new RateLimitException({ ...outcome, headers: outcome.headers });
   }
 
   /** The headers in the fewest calls the platform allows: one on Fastify's reply, Node's setHeader on Express's response. */

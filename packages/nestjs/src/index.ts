@@ -4,6 +4,7 @@ export { RateLimitExceptionFilter } from './exception-filter.js';
 export { RateLimitGuard } from './guard.js';
 export { RateLimitInterceptor } from './interceptor.js';
 export { RateLimitModule } from './module.js';
+export { RateLimitInfo } from './rate-limit-info.js';
 export {
   type NestRequest,
   type NestResponse,
@@ -12,5 +13,5 @@ export {
   RateLimitModuleOptions,
   type RateLimitOptionsFactory,
 } from './tokens.js';
-export { RateLimitConfigError, type RateLimitManager, type RateLimitOptions } from '@aurum/ratelimit-core';
+export { RateLimitConfigError, type RateLimitManager, type RateLimitOptions, type RefusalInfo } from '@aurum/ratelimit-core';
 export type { HttpRateLimiter } from '@aurum/ratelimit-core/adapter';

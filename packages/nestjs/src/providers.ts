@@ -17,7 +17,9 @@ export function limiterProviders(): Provider[] {
       provide: RateLimiter,
       inject: [RateLimitModuleOptions],
       useFactory: (options: RateLimitModuleOptions = {}) => {
-        const { global: _global, adminRoutes, ...core } = options;
+        const { global: _global, adminRoutes, exceptionFactory, ...core } = options;
+        if (exceptionFactory !== undefined && typeof exceptionFactory !== 'function')
+          throw new RateLimitConfigError([{ key: 'exceptionFactory', message: `must be a function (info) => HttpException, got ${typeof exceptionFactory}` }]);
         // Nest apps log through Nest's Logger (its levels, format and transports), unless told otherwise.
         const logger = core.logger === undefined && core.manager === undefined ? { logger: nestLogger() } : {};
         const limiter = createHttpRateLimiter<NestRequest>({ ...core, ...logger });
@@ -33,7 +35,7 @@ export function limiterProviders(): Provider[] {
       provide: APP_GUARD,
       inject: [RateLimitModuleOptions, RateLimiter, Reflector, HttpAdapterHost],
       useFactory: (options: RateLimitModuleOptions, limiter: RateLimiter, reflector: Reflector, host: HttpAdapterHost) =>
-        options.global ? new RateLimitGuard(limiter, reflector, host) : ALLOW_ALL,
+        options.global ? new RateLimitGuard(limiter, reflector, host, options) : ALLOW_ALL,
     },
   ];
 }

@@ -1,6 +1,6 @@
-import type { RateLimitOptions } from '@aurum/ratelimit-core';
+import type { RateLimitOptions, RefusalInfo } from '@aurum/ratelimit-core';
 import type { HttpRateLimiter } from '@aurum/ratelimit-core/adapter';
-import type { ModuleMetadata, Type } from '@nestjs/common';
+import type { HttpException, ModuleMetadata, Type } from '@nestjs/common';
 
 /**
  * The platform's request object as the guard sees it: an Express `Request` or a Fastify
@@ -25,6 +25,13 @@ export interface RateLimitModuleOptions<T extends string = never> extends RateLi
    * @default false
    */
   adminRoutes?: boolean;
+  /**
+   * The exception thrown for rate and concurrency refusals instead of {@link RateLimitException}
+   * (@nestjs/throttler's exception override); Nest's filters write it. The `Retry-After` and
+   * rate-limit headers are already set on the response. If it throws or returns something that
+   * is not an `HttpException`, that is logged and the default refusal sent.
+   */
+  exceptionFactory?: (info: RefusalInfo) => HttpException;
 }
 /** Injection token of the resolved {@link RateLimitModuleOptions}. */
 export const RateLimitModuleOptions: unique symbol = Symbol('RateLimitModuleOptions');

@@ -1,10 +1,10 @@
 import type { RateLimitOptions } from '@aurum/ratelimit-core';
-import type { RunningApp } from '@aurum/ratelimit-testkit';
-import { All, Controller, Get, Header, type INestApplication, Module, NotFoundException, Param, Query, type Type } from '@nestjs/common';
+import { type AppVariant, brokenRefusalHook, conformanceRefusalBody, type RunningApp } from '@aurum/ratelimit-testkit';
+import { All, Controller, Get, Header, HttpException, type INestApplication, Module, NotFoundException, Param, Query, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { RateLimitModule, type RateLimitModuleOptions } from '../src/index.js';
+import { RateLimitInfo, RateLimitModule, type RateLimitModuleOptions } from '../src/index.js';
 
 export type Platform = 'express' | 'fastify';
 
@@ -20,6 +20,17 @@ export class ConformanceController {
   @Get('items/:id')
   item(@Param('id') id: string): { id: string } {
     return { id };
+  }
+
+  @Get('info')
+  info(@RateLimitInfo() rateLimit: RateLimitInfo | undefined): { rateLimit: RateLimitInfo | null } {
+    return { rateLimit: rateLimit ?? null };
+  }
+
+  @Get('status/:code')
+  @Header('Content-Type', 'text/plain')
+  status(@Param('code') code: string): never {
+    throw new HttpException('status', Number(code));
   }
 
   @Get('slow')
@@ -57,11 +68,23 @@ export async function startNest(
 }
 
 /** The testkit's app: the limiter global, the admin routes served. */
-export function startConformanceApp(platform: Platform, options: RateLimitOptions): Promise<RunningApp> {
+export function startConformanceApp(platform: Platform, options: RateLimitOptions, variant: AppVariant = {}): Promise<RunningApp> {
+  const exceptionFactory: RateLimitModuleOptions['exceptionFactory'] =
+    variant.refusalHook === 'custom'
+      ? (info) => new HttpException(conformanceRefusalBody(info), info.status)
+      : variant.refusalHook === 'throws'
+        ? brokenRefusalHook
+        : undefined;
   // Nest does more work per request than bare Express; on a loaded 2-core machine a Redis round
   // trip can then exceed the 100 ms default and be decided by the memory fallback, which the
   // suite's exact counts would see. Resilience has its own tests; here the timeout is relaxed.
-  const moduleOptions: RateLimitModuleOptions = { storeTimeoutMs: 1000, ...(options as RateLimitModuleOptions), global: true, adminRoutes: true };
+  const moduleOptions: RateLimitModuleOptions = {
+    storeTimeoutMs: 1000,
+    ...(options as RateLimitModuleOptions),
+    global: true,
+    adminRoutes: true,
+    ...(exceptionFactory && { exceptionFactory }),
+  };
   @Module({ imports: [RateLimitModule.forRoot(moduleOptions)], controllers: [ConformanceController, NotFoundController] })
   class ConformanceModule {}
   return startNest(platform, ConformanceModule);

@@ -8,15 +8,15 @@ const redis = useRedisStores(async (url, clock, keyPrefix) => {
   return store;
 });
 
-describeAdapterConformance({ name: 'NestJS on Express, memory store', start: (options) => startConformanceApp('express', options) });
-describeAdapterConformance({ name: 'NestJS on Fastify, memory store', start: (options) => startConformanceApp('fastify', options) });
+describeAdapterConformance({ name: 'NestJS on Express, memory store', start: (options, variant) => startConformanceApp('express', options, variant) });
+describeAdapterConformance({ name: 'NestJS on Fastify, memory store', start: (options, variant) => startConformanceApp('fastify', options, variant) });
 describeAdapterConformance({
   name: 'NestJS on Express, Redis store',
-  start: (options) => startConformanceApp('express', options),
+  start: (options, variant) => startConformanceApp('express', options, variant),
   createStore: redis.createStore,
 });
 describeAdapterConformance({
   name: 'NestJS on Fastify, Redis store',
-  start: (options) => startConformanceApp('fastify', options),
+  start: (options, variant) => startConformanceApp('fastify', options, variant),
   createStore: redis.createStore,
 });

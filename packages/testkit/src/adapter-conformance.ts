@@ -1,6 +1,7 @@
 import type { RateLimitOptions } from '@aurum/ratelimit-core';
 import type { RateLimitStore } from '@aurum/ratelimit-core/store';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AppVariant } from './conformance-app.js';
 import { FakeClock } from './fake-clock.js';
 import { request, type TestResponse, waitFor } from './http-client.js';
 
@@ -13,13 +14,17 @@ export interface RunningApp {
 
 /**
  * How to run an app for the suite. The app must apply the limiter to every route and expose:
- * `GET /ping` → 200 `pong`; `GET /items/:id` → 200; `GET /slow?ms=N` → 200 after N ms; and the
- * limiter's admin API under its prefix (the concurrency tests read slot counts through it).
- * It must listen on 127.0.0.1 and an ephemeral port.
+ * `GET /ping` → 200 `pong`; `GET /items/:id` → 200; `GET /slow?ms=N` → 200 after N ms;
+ * `GET /info` → 200 `{ "rateLimit": … }`, the decision as the handler reads it in the framework's
+ * idiom (`req.rateLimit`, `request.rateLimit`, `ctx.state.rateLimit`, `@RateLimitInfo()`), `null`
+ * when absent; `GET /status/:code` → that status; and the limiter's admin API under its prefix
+ * (the concurrency tests read slot counts through it). With `variant.refusalHook`, it installs the
+ * adapter's own refusal hook as {@link RefusalHookVariant} says. It must listen on 127.0.0.1 and an
+ * ephemeral port.
  */
 export interface AdapterConformanceOptions {
   name: string;
-  start: (options: RateLimitOptions) => Promise<RunningApp>;
+  start: (options: RateLimitOptions, variant?: AppVariant) => Promise<RunningApp>;
   /** Store to limit with (a fresh one per app); the in-memory default when omitted. */
   createStore?: (clock: FakeClock) => RateLimitStore | Promise<RateLimitStore>;
 }
@@ -45,6 +50,8 @@ export function describeAdapterConformance(suite: AdapterConformanceOptions): vo
     let running: RunningApp[] = [];
     let inFlight: AbortController[] = [];
     let clock: FakeClock;
+    /** The store of the app started last (undefined: the memory default). */
+    let store: RateLimitStore | undefined;
 
     afterEach(async () => {
       // A failed test may leave a request open; aborted, it resolves instead of failing later.
@@ -54,19 +61,22 @@ export function describeAdapterConformance(suite: AdapterConformanceOptions): vo
       running = [];
     });
 
-    async function start(options: RateLimitOptions = {}): Promise<RunningApp> {
+    async function start(options: RateLimitOptions = {}, variant?: AppVariant): Promise<RunningApp> {
       clock = new FakeClock();
-      const store = suite.createStore ? await suite.createStore(clock) : undefined;
-      const app = await suite.start({
-        env: false,
-        load: { enabled: false },
-        clock,
-        tierRules: [{ pattern: 'ent-*', tier: 'enterprise' }],
-        // A loaded CI box must not turn a slow Redis reply into a fallback decision here:
-        // these tests are about HTTP behaviour; the fault tests cover timeouts.
-        ...(store && { store, storeTimeoutMs: 2000 }),
-        ...options,
-      });
+      store = suite.createStore ? await suite.createStore(clock) : undefined;
+      const app = await suite.start(
+        {
+          env: false,
+          load: { enabled: false },
+          clock,
+          tierRules: [{ pattern: 'ent-*', tier: 'enterprise' }],
+          // A loaded CI box must not turn a slow Redis reply into a fallback decision here:
+          // these tests are about HTTP behaviour; the fault tests cover timeouts.
+          ...(store && { store, storeTimeoutMs: 2000 }),
+          ...options,
+        },
+        variant,
+      );
       running.push(app);
       return app;
     }
@@ -88,6 +98,13 @@ export function describeAdapterConformance(suite: AdapterConformanceOptions): vo
       if (r.status === 404) return 0;
       expect(r.status, 'admin tenant status').toBe(200);
       return (r.json as { activeConcurrency: number }).activeConcurrency;
+    }
+
+    /** The tenant's status through the admin API. */
+    async function tenantStatus(app: RunningApp, tenantId: string): Promise<{ remaining: number }> {
+      const r = await request(app.url, `/admin/ratelimit/tenants/${tenantId}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect(r.status, 'admin tenant status').toBe(200);
+      return r.json as { remaining: number };
     }
 
     /** Polls (bounded) until the tenant holds exactly `n` slots. */
@@ -143,6 +160,137 @@ export function describeAdapterConformance(suite: AdapterConformanceOptions): vo
         },
       });
     });
+
+    /** Issue 14: refusal shaping, the decision in the handler, counting only failures or successes. */
+    function describeIssue14(): void {
+      /** The first refusal of a free tenant: its 11th request. */
+      async function firstRefusal(app: RunningApp, id: string): Promise<TestResponse> {
+        for (let i = 0; i < 10; i++) expect((await get(app, '/ping', id)).status).toBe(200);
+        return get(app, '/ping', id, { 'x-request-id': 'req-shaped-1' });
+      }
+      const limitHeaders = (id: string) => ({ 'retry-after': '1', 'x-ratelimit-tenant': id, 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '0' });
+
+      it('the refusal option shapes the 429: status, message and body, headers kept', async () => {
+        const app = await start({
+          refusal: {
+            status: 503,
+            message: (info) => `${info.tenant} used ${info.used} of ${info.limit}`,
+            body: (problem, info) => ({ problem, retryIn: info.retryAfter }),
+          },
+        });
+        const id = tenant('shaped');
+        const denied = await firstRefusal(app, id);
+        expect(denied.status).toBe(503);
+        expect(denied.headers).toMatchObject(limitHeaders(id));
+        expect(denied.headers['content-type']).toMatch(/^application\/json/);
+        expect(denied.json).toEqual({
+          problem: {
+            error: {
+              type: 'https://aurum.api/errors/rate_limit_exceeded',
+              title: 'Rate Limit Exceeded',
+              detail: `${id} used 10 of 10`,
+              retry_after: 1,
+              instance: 'req-shaped-1',
+            },
+          },
+          retryIn: 1,
+        });
+      });
+
+      it("the adapter's own refusal hook writes the refusal; the headers are set all the same", async () => {
+        const app = await start({}, { refusalHook: 'custom' });
+        const id = tenant('hooked');
+        const denied = await firstRefusal(app, id);
+        expect(denied.status).toBe(429);
+        expect(denied.headers).toMatchObject(limitHeaders(id));
+        expect(denied.headers['content-type']).toMatch(/^application\/json/);
+        expect(denied.json).toEqual({ limited: true, kind: 'rate_limited', tenant: id, remaining: 0, retryAfter: 1 });
+      });
+
+      it('a refusal hook that throws gets the default refusal out, not a 500', async () => {
+        const id = tenant('broken-hook');
+        const app = await start({}, { refusalHook: 'throws' });
+        const denied = await firstRefusal(app, id);
+        expect(denied.status).toBe(429);
+        expect(denied.headers).toMatchObject(limitHeaders(id));
+        expect((denied.json as { error: { type: string } }).error.type).toBe('https://aurum.api/errors/rate_limit_exceeded');
+
+        const viaCore = await start({
+          refusal: {
+            body: () => {
+              throw new Error('conformance: a broken refusal.body');
+            },
+          },
+        });
+        const again = await firstRefusal(viaCore, id);
+        expect(again.status).toBe(429);
+        expect((again.json as { error: { detail: string } }).error.detail).toBe(`Too many requests for tenant ${id}`);
+      });
+
+      it('the handler reads the decision in the framework idiom, as the headers say', async () => {
+        const app = await start({});
+        const id = tenant('info');
+        const first = await get(app, '/info', id);
+        expect(first.status).toBe(200);
+        expect((first.json as { rateLimit: unknown }).rateLimit).toEqual({
+          allowed: true,
+          tenant: id,
+          tier: 'free',
+          anonymous: false,
+          policy: 'free',
+          bucket: 'default',
+          cost: 1,
+          limit: 10,
+          remaining: 9,
+          used: 1,
+          reset: 1,
+          resetAt: clock.now() + 200,
+          retryAfter: 0,
+          exceeded: false,
+        });
+        const second = await get(app, '/info', id);
+        expect((second.json as { rateLimit: { remaining: number } }).rateLimit.remaining).toBe(8);
+        expect(second.headers['x-ratelimit-remaining']).toBe('8');
+        const anon = await get(app, '/info');
+        expect((anon.json as { rateLimit: unknown }).rateLimit).toMatchObject({ tenant: 'anonymous', anonymous: true, remaining: 9 });
+      });
+
+      it('skipFailedRequests: failed responses do not use the quota', async (ctx) => {
+        const app = await start({ skipFailedRequests: true });
+        if (store !== undefined && typeof store.refund !== 'function') ctx.skip(); // a store that cannot refund (yet)
+        const id = tenant('skip-failed');
+        const statuses: number[] = [];
+        for (let i = 0; i < 15; i++) statuses.push((await get(app, '/status/500', id)).status);
+        expect(statuses).toEqual(Array(15).fill(500));
+        const ok = await get(app, '/ping', id);
+        expect(ok.status).toBe(200);
+        expect(ok.headers['x-ratelimit-remaining']).toBe('9');
+      });
+
+      it('skipFailedRequests: a request the client aborts does not use the quota', async (ctx) => {
+        const id = tenant('skip-aborted');
+        const app = await start({ skipFailedRequests: true, admin: { token: ADMIN_TOKEN } });
+        if (store !== undefined && typeof store.refund !== 'function') ctx.skip(); // a store that cannot refund (yet)
+        const hanging = inBackground(app, `/slow?ms=${HANG_MS}`, id);
+        await slotsReach(app, id, 1, 'the request to take its slot');
+        hanging.abort();
+        expect((await hanging.response).status).toBe(0);
+        // Bounded polling on the tenant's tokens (no timing asserted): the abort's 'close' gives the token back.
+        await waitFor(async () => (await tenantStatus(app, id)).remaining === 10, RELEASE_MS, 'the aborted request to be refunded');
+      });
+
+      it('skipSuccessfulRequests: only failed responses use the quota', async (ctx) => {
+        const app = await start({ skipSuccessfulRequests: true });
+        if (store !== undefined && typeof store.refund !== 'function') ctx.skip(); // a store that cannot refund (yet)
+        const id = tenant('skip-ok');
+        const ok: number[] = [];
+        for (let i = 0; i < 15; i++) ok.push((await get(app, '/ping', id)).status);
+        expect(ok).toEqual(Array(15).fill(200));
+        const failed: number[] = [];
+        for (let i = 0; i < 11; i++) failed.push((await get(app, '/status/404', id)).status);
+        expect(failed).toEqual([...Array(10).fill(404), 429]);
+      });
+    }
 
     it('refills: one second later exactly 5 more pass', async () => {
       const app = await start();
@@ -289,6 +437,8 @@ export function describeAdapterConformance(suite: AdapterConformanceOptions): vo
       expect(anon.headers['x-ratelimit-tenant']).toBe('anonymous');
       expect(performance.now() - started).toBeLessThan(1_500);
     });
+
+    describeIssue14();
 
     describe('admin routes', () => {
       const prefix = '/admin/ratelimit';

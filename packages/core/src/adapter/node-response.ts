@@ -21,3 +21,12 @@ export function writeResponse(res: NodeResponseLike, response: HttpResponse): vo
   setHeaders(res, response.headers);
   res.end(response.body);
 }
+
+/**
+ * A refusal's headers without its `Content-Type`, for a refusal hook writing its own body: the
+ * `Retry-After` and rate-limit headers are sent whatever the hook writes.
+ */
+export function refusalHeaders(response: HttpResponse): Record<string, string> {
+  const { 'Content-Type': _type, ...headers } = response.headers;
+  return headers;
+}

@@ -8,6 +8,7 @@ import type { RateLimitEnvConfig } from './env/env-config.js';
 import { adminTokenProblem } from './admin-token.js';
 import type { AdminOptions } from '../admin/admin-options.js';
 import type { AnonymousMode, ProblemFormat, RateLimitHttpOptions } from '../http/http-options.js';
+import { type ResolvedCounting, type ResolvedRefusal, resolveCounting, resolveRefusal } from './resolve-refusal.js';
 
 /** HTTP options after env merge, defaults and validation. */
 export interface ResolvedHttpConfig<Req> {
@@ -23,6 +24,10 @@ export interface ResolvedHttpConfig<Req> {
   skip: RateLimitHttpOptions<Req>['skip'];
   cost: RateLimitHttpOptions<Req>['cost'];
   admin: (AdminOptions & { prefix: string }) | false;
+  /** Shape of rate and concurrency refusals. */
+  refusal: ResolvedRefusal;
+  /** Which finished requests give their cost back; `undefined`: all count. */
+  counting: ResolvedCounting | undefined;
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -81,6 +86,8 @@ export function resolveHttpConfig<Req>(
   checkBoolean(issues, 'concurrency', o.concurrency);
   checkFunction(issues, 'skip', o.skip);
   checkFunction(issues, 'cost', o.cost);
+  const refusal = resolveRefusal(issues, o.refusal);
+  const counting = resolveCounting(issues, o);
 
   let admin: ResolvedHttpConfig<Req>['admin'] = { prefix: '/admin/ratelimit', ...(env.adminToken && { token: env.adminToken }) };
   if (o.admin === false) admin = false;
@@ -130,5 +137,7 @@ export function resolveHttpConfig<Req>(
     skip: o.skip,
     cost: o.cost,
     admin,
+    refusal,
+    counting,
   };
 }

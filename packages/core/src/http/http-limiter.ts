@@ -16,10 +16,13 @@ import type { Subject } from '../manager/subject.js';
 import { clientAddress } from '../tenant/client-address.js';
 import { tenantFromHeaders } from '../tenant/identify.js';
 import { ipGroup } from '../tenant/ip.js';
-import { concurrencyHeaders, rateLimitHeaders } from './headers.js';
+import { CONCURRENCY_RETRY_AFTER, concurrencyHeaders, rateLimitHeaders } from './headers.js';
 import { inFlightRelease } from './in-flight.js';
 import type { HttpResponse, ProblemKind } from './problem.js';
+import { limitRefusal } from './limit-refusal.js';
+import { type RateLimitInfo, rateLimitInfo } from './rate-limit-info.js';
 import { refusal } from './refusal.js';
+import { responseCounter } from './response-counting.js';
 import type { HttpOutcome, HttpRequestInfo } from './request-info.js';
 import { UserHooks } from './user-hooks.js';
 
@@ -160,34 +163,36 @@ export class HttpRateLimiter<Req = unknown> {
     const metadata = decision.metadata;
     if (metadata.skipped) return CONTINUE;
     const headers = rateLimitHeaders(decision, config.headers);
+    const now = manager.config.clock.now();
     if (!decision.allowed) {
-      const shed = metadata.reason === 'load_shed';
-      const kind: ProblemKind = shed ? 'load_shed' : 'rate_limited';
       const who = subject.anonymous ? 'this client' : `tenant ${subject.tenantId}`;
-      return this.refuse(
-        req,
-        kind,
-        `Too many requests for ${who}`,
-        headers,
-        decision.retryAfter,
-        [metadata.policy],
-        shed ? manager.config.load.shedStatus : 429,
-      );
+      if (metadata.reason === 'load_shed')
+        return this.refuse(req, 'load_shed', `Too many requests for ${who}`, headers, decision.retryAfter, [metadata.policy], manager.config.load.shedStatus);
+      const info = rateLimitInfo(decision, now);
+      return limitRefusal(config, this.logs, req, 'rate_limited', `Too many requests for ${who}`, headers, decision.retryAfter, [metadata.policy], info);
     }
+    // Built once here; the counter exists only when some finished requests give their cost back.
+    const info = rateLimitInfo(decision, now);
+    const onResponse = config.counting && responseCounter(config.counting, manager, this.logs, subject, req, decision);
     const load = this.tracker;
     let startedAt = 0;
     if (load !== undefined) {
       if (!metadata.shadow && !load.admits((manager.config.tiers[metadata.tier] as TenantQuotaConfig).priorityBoost)) {
-        return this.refuse(req, 'load_shed', 'The service is overloaded; retry shortly', headers, 1, ['adaptive-concurrency'], manager.config.load.shedStatus);
+        const shedStatus = manager.config.load.shedStatus;
+        // The rate check took the cost: a refusal is a failed request to the counting options.
+        onResponse?.(shedStatus);
+        return this.refuse(req, 'load_shed', 'The service is overloaded; retry shortly', headers, 1, ['adaptive-concurrency'], shedStatus);
       }
       startedAt = load.begin();
     }
-    if (!config.concurrency)
-      return load ? { action: 'continue', headers, decision, release: inFlightRelease(load, startedAt, undefined) } : { action: 'continue', headers, decision };
-    if (slot !== undefined) return this.held(req, subject, decision, headers, slot, startedAt);
+    if (!config.concurrency) {
+      const release = load ? inFlightRelease(load, startedAt, undefined) : undefined;
+      return { action: 'continue', headers, decision, release, info, onResponse };
+    }
+    if (slot !== undefined) return this.held(req, subject, decision, headers, slot, startedAt, info, onResponse);
     // Under adaptive concurrency the slot is taken only once the adaptive limit admitted the request.
     return manager.acquireConcurrency(subject).then(
-      (taken) => this.held(req, subject, decision, headers, taken, startedAt),
+      (taken) => this.held(req, subject, decision, headers, taken, startedAt, info, onResponse),
       (error: unknown) => {
         load?.end(startedAt, false);
         throw error;
@@ -202,24 +207,30 @@ export class HttpRateLimiter<Req = unknown> {
     headers: Record<string, string>,
     slot: ConcurrencySlot,
     startedAt: number,
+    info: RateLimitInfo,
+    onResponse: ((status: number | undefined) => void) | undefined,
   ): HttpOutcome {
     const load = this.tracker;
     if (!slot.allowed && !decision.metadata.shadow) {
       load?.end(startedAt, false);
       const who = subject.anonymous ? 'this client' : `tenant ${subject.tenantId}`;
+      const detail = `Too many concurrent requests for ${who}`;
+      const refusalHeaders = { ...headers, ...concurrencyHeaders(slot) };
+      const policies = [`${decision.metadata.tier}-concurrency`];
       // Refused only because load cut the tenant's slots: load shedding, like a load-cut rate.
-      const shed = slot.shed === true;
-      return this.refuse(
-        req,
-        shed ? 'load_shed' : 'concurrency_limited',
-        `Too many concurrent requests for ${who}`,
-        { ...headers, ...concurrencyHeaders(slot) },
-        1,
-        [`${decision.metadata.tier}-concurrency`],
-        shed ? this.manager.config.load.shedStatus : undefined,
-      );
+      const refused =
+        slot.shed === true
+          ? this.refuse(req, 'load_shed', detail, refusalHeaders, 1, policies, this.manager.config.load.shedStatus)
+          : limitRefusal(this.config, this.logs, req, 'concurrency_limited', detail, refusalHeaders, CONCURRENCY_RETRY_AFTER, policies, {
+              ...info,
+              allowed: false,
+            });
+      // The rate check took the cost: a refusal is a failed request to the counting options.
+      onResponse?.(refused.action === 'respond' ? refused.status : undefined);
+      return refused;
     }
-    return { action: 'continue', headers, decision, release: load ? inFlightRelease(load, startedAt, slot.release) : slot.release };
+    const release = load ? inFlightRelease(load, startedAt, slot.release) : slot.release;
+    return { action: 'continue', headers, decision, release, info, onResponse };
   }
 
   /** The outcome when deciding failed. */

@@ -2,6 +2,7 @@
 import type { AdminOptions } from '../admin/admin-options.js';
 import type { TrustProxy } from '../tenant/client-address.js';
 import type { Tier } from '../tiers.js';
+import type { RefusalInfo } from './rate-limit-info.js';
 
 /** What to do with requests that carry no tenant. */
 export type AnonymousMode = 'ip' | 'shared' | 'reject';
@@ -20,6 +21,25 @@ export interface AnonymousPolicy<T extends string = Tier> {
 
 /** Body shape of 4xx/5xx answers. */
 export type ProblemFormat = 'aurum' | 'rfc9457';
+
+/**
+ * How rate and concurrency refusals (the 429s) look: `refusal` of {@link RateLimitHttpOptions}.
+ * Headers (`Retry-After`, rate-limit headers) are set whatever the body. Other refusals (400 for a
+ * bad tenant, 503 for load shedding or an unavailable limiter) keep their problem documents.
+ */
+export interface RefusalOptions {
+  /** Status code, 400–599. @default 429 */
+  status?: number;
+  /** The problem's `detail`, or a function of the refusal building it. */
+  message?: string | ((info: RefusalInfo) => string);
+  /**
+   * Builds the body from the default problem document (an object) and the refusal. A string is
+   * sent as `text/plain`, anything else as JSON (the problem itself, extended, keeps its problem
+   * Content-Type); `undefined` keeps the default. A hook that throws
+   * is logged and the default refusal sent.
+   */
+  body?: (problem: Record<string, unknown>, info: RefusalInfo) => unknown;
+}
 
 /**
  * HTTP-level options shared by every adapter. `Req` is the framework's request type; `T` the tier
@@ -51,6 +71,17 @@ export interface RateLimitHttpOptions<Req = unknown, T extends string = Tier> {
   cost?: (req: Req) => number | undefined;
   /** Admin routes, or `false` not to mount them. Refuse everything unless `token` or `authorize` is set. */
   admin?: false | AdminOptions;
+  /** Shape of rate and concurrency refusals. @default 429 with the `problemFormat` body */
+  refusal?: RefusalOptions;
+  /**
+   * Give a request's cost back when its response failed (see `requestWasSuccessful`), or the
+   * client went away before it ended: only successes count. @default false
+   */
+  skipFailedRequests?: boolean;
+  /** Give a request's cost back when its response succeeded: only failures count. @default false */
+  skipSuccessfulRequests?: boolean;
+  /** Whether a response counts as a success for the two options above. @default status < 400 */
+  requestWasSuccessful?: (status: number) => boolean;
 }
 
 /** Every key of {@link RateLimitHttpOptions}: an HTTP option given to the manager is a mistake worth naming. */
@@ -66,4 +97,8 @@ export const HTTP_OPTION_KEYS = [
   'skip',
   'cost',
   'admin',
+  'refusal',
+  'skipFailedRequests',
+  'skipSuccessfulRequests',
+  'requestWasSuccessful',
 ] as const satisfies readonly (keyof RateLimitHttpOptions)[];

@@ -52,12 +52,25 @@ const KINDS: Record<ProblemKind, { status: number; type: string; title: string; 
   unavailable: { status: 503, type: 'rate_limiter_unavailable', title: 'Rate Limiter Unavailable' },
 };
 
+/** A problem before serialisation: what `refusal.body` receives as `problem`. */
+export interface ProblemDocument {
+  readonly status: number;
+  readonly contentType: string;
+  readonly document: Record<string, unknown>;
+}
+
 /**
  * The body of a refusal: the `{"error":{…}}` document by default, or with
  * `problemFormat: 'rfc9457'` a top-level RFC 9457 problem using the IETF rate-limit draft's
  * problem types.
  */
 export function problemResponse(input: ProblemInput, status?: number): HttpResponse {
+  const problem = problemDocument(input, status);
+  return { status: problem.status, headers: { 'Content-Type': problem.contentType }, body: JSON.stringify(problem.document) };
+}
+
+/** {@link problemResponse} before serialisation. */
+export function problemDocument(input: ProblemInput, status?: number): ProblemDocument {
   const kind = KINDS[input.kind];
   const code = status ?? kind.status;
   if (input.format === 'rfc9457') {
@@ -70,12 +83,12 @@ export function problemResponse(input: ProblemInput, status?: number): HttpRespo
     };
     if (input.policies?.length) body['violated-policies'] = input.policies;
     if (input.retryAfter !== undefined) body.retry_after = input.retryAfter;
-    return { status: code, headers: { 'Content-Type': 'application/problem+json' }, body: JSON.stringify(body) };
+    return { status: code, contentType: 'application/problem+json', document: body };
   }
   const error: Record<string, unknown> = { type: AURUM + kind.type, title: kind.title, detail: input.detail };
   if (input.retryAfter !== undefined) error.retry_after = input.retryAfter;
   error.instance = input.instance;
-  return { status: code, headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: JSON.stringify({ error }) };
+  return { status: code, contentType: 'application/json; charset=utf-8', document: { error } };
 }
 
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;

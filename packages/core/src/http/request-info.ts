@@ -1,6 +1,7 @@
 import type { RateLimitDecision } from '../manager/decision.js';
 import type { HeaderBag } from '../tenant/identify.js';
 import type { HttpResponse } from './problem.js';
+import type { RateLimitInfo, RefusalInfo } from './rate-limit-info.js';
 
 /** What an adapter knows about a request. */
 export interface HttpRequestInfo<Req> {
@@ -30,5 +31,16 @@ export type HttpOutcome =
       readonly decision?: RateLimitDecision;
       /** Call once when the response finishes or the client aborts; idempotent. */
       readonly release?: () => Promise<void>;
+      /** The decision for the handler (`req.rateLimit` and its kin); absent when nothing was decided (skipped). */
+      readonly info?: RateLimitInfo;
+      /**
+       * With `skipFailedRequests` / `skipSuccessfulRequests`: call when the response ends, with its
+       * status, or `undefined` when the client went away first (see `countWhenDone`). Idempotent.
+       */
+      readonly onResponse?: (status: number | undefined) => void;
     }
-  | ({ readonly action: 'respond' } & HttpResponse);
+  | ({
+      readonly action: 'respond';
+      /** Present for rate and concurrency refusals (the 429s): what the adapters' refusal hooks receive. */
+      readonly refusal?: RefusalInfo;
+    } & HttpResponse);
