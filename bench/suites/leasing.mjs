@@ -65,7 +65,11 @@ export async function leasingSuite({ quick }) {
             `p50 ${v.latency.p50us.toFixed(1)} µs p99 ${v.latency.p99us.toFixed(1)} µs${v.redis ? `, ${v.redis.commandsPerAdmitted.toFixed(3)} cmds/admitted` : ''}`,
         );
       } catch (error) {
-        const message = String(error?.message ?? error).split('\n')[0];
+        const message = String(error?.message ?? error)
+          .split('\n')
+          .slice(0, 4)
+          .map((l) => l.trim())
+          .join(' ');
         variants.push({ ...p, label, error: message });
         log(`  leasing ${label}: FAILED ${message}`);
       }
