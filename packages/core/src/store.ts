@@ -11,10 +11,13 @@ export {
   type DenyReason,
   emissionIntervalUs,
   gcraConsume,
+  gcraRefund,
   gcraSnapshot,
+  gcraTakeUpTo,
   MAX_RATE,
   MAX_WINDOW_MS,
   MIN_RATE,
+  type TakeResult,
 } from './algorithms/gcra.js';
 export type { CircuitBreakerOptions } from './breaker/breaker-options.js';
 export { type BreakerPermit, CircuitBreaker } from './breaker/circuit-breaker.js';

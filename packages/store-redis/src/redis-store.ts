@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type ConfigIssue, RateLimitConfigError } from '@aurum/ratelimit-core';
+import { type ConfigIssue, InvalidArgumentError, RateLimitConfigError } from '@aurum/ratelimit-core';
 import {
   type AdmitRequest,
   type AdmitResult,
@@ -11,12 +11,14 @@ import {
   type Clock,
   type ConsumeResult,
   gcraSnapshot,
+  gcraTakeUpTo,
   type LeaseResult,
   type Logger,
   type RateLimitStore,
   silentLogger,
   systemClock,
   systemTimers,
+  type TakeResult,
   type Timers,
 } from '@aurum/ratelimit-core/store';
 import { DecisionBatcher } from './batcher.js';
@@ -168,6 +170,38 @@ export class RedisStore implements RateLimitStore {
   private send(batch: QueuedDecision[]): void {
     if (batch.length === 1) void runOne(this.client, batch[0] as QueuedDecision);
     else void runBatch(this.client, batch);
+  }
+
+  /**
+   * Takes as many tokens as the bucket at `key` holds, up to `max` and at least `min` (else none:
+   * the answer is then a consume of `min`, denied) — how a manager leases a hot tenant's tokens.
+   * One script call on the Redis clock, the same decision as the memory store's (core's
+   * `gcraTakeUpTo`), bit for bit. Not batched: a take happens once per lease and tenant, not per
+   * request, so it goes out at once as its own EVALSHA (decisions queued for the next batch at
+   * that moment are decided after it).
+   * @throws InvalidArgumentError when the policy, `min` or `max` is outside the algorithm's domain
+   */
+  async takeUpTo(key: string, policy: BucketPolicy, min: number, max: number): Promise<TakeResult> {
+    assertValidRequest(policy, min);
+    if (!(Number.isSafeInteger(max) && max >= min)) throw new InvalidArgumentError(`max must be a whole number >= min (${min}), got ${String(max)}`);
+    const args = policyArgs(policy);
+    const reply = (await SCRIPTS.takeUpTo.run(this.client, [this.keyPrefix + key], [args.intervalArg, args.burstArg, min, max, this.now()])) as number[];
+    return gcraTakeUpTo(Number(reply[0]), Number(reply[1]), policy, min, max);
+  }
+
+  /**
+   * Gives `cost` tokens back to the bucket at `key`: its TAT moves back by `cost` emission
+   * intervals of `policy`, never past a full bucket — the exact inverse of an allowed `consume`
+   * of the same cost and policy, as the memory store's (core's `gcraRefund`). A missing or full
+   * bucket is left as it is. One script call on the Redis clock, so it is atomic with every
+   * decision on the key (Cluster included: one key, one slot). Not batched: refunds are rare
+   * (a failed request, a quota lease's unspent tokens), and a refund does not wait for the
+   * decisions queued before it.
+   * @throws InvalidArgumentError when the policy or cost is outside the algorithm's domain
+   */
+  async refund(key: string, policy: BucketPolicy, cost: number): Promise<void> {
+    assertValidRequest(policy, cost);
+    await SCRIPTS.refund.run(this.client, [this.keyPrefix + key], [policyArgs(policy).intervalArg, cost, this.now()]);
   }
 
   async acquire(key: string, limit: number, leaseMs: number): Promise<LeaseResult> {

@@ -27,6 +27,7 @@ export async function clusterClient(): Promise<Cluster> {
 
 describeStoreConformance({
   combined: true,
+  quota: true,
   name: 'RedisStore on a real 3-master Redis Cluster',
   create: async (clock) => new RedisStore({ client: await clusterClient(), clock, fleet: false }),
   createRealtime: async () => new RedisStore({ client: await clusterClient(), fleet: false }),

@@ -23,6 +23,7 @@ async function client(): Promise<Redis> {
 
 describeStoreConformance({
   combined: true,
+  quota: true,
   name: 'RedisStore on a real redis-server',
   create: async (clock) => new RedisStore({ client: await client(), clock, fleet: false }),
   createRealtime: async () => {

@@ -11,6 +11,8 @@ import * as consumeLua from '../src/lua/consume.js';
 import * as consumeBatchLua from '../src/lua/consume-batch.js';
 import * as fleetLua from '../src/lua/fleet.js';
 import * as leasesLua from '../src/lua/leases.js';
+import * as refundLua from '../src/lua/refund.js';
+import * as takeLua from '../src/lua/take.js';
 import { connect } from './instances.js';
 
 let server: RedisServer;
@@ -27,7 +29,7 @@ afterAll(async () => {
 
 /** Every `*_LUA` source exported from src/lua, by name. */
 const SOURCES: Record<string, string> = Object.fromEntries(
-  Object.entries({ ...consumeLua, ...consumeBatchLua, ...leasesLua, ...fleetLua }).filter(
+  Object.entries({ ...consumeLua, ...consumeBatchLua, ...leasesLua, ...refundLua, ...takeLua, ...fleetLua }).filter(
     ([name, value]) => name.endsWith('_LUA') && typeof value === 'string',
   ),
 ) as Record<string, string>;
@@ -63,6 +65,8 @@ describe('Lua script SHAs', () => {
       'LIST_SEEN_AFTER_LUA',
       'PUBLISH_LUA',
       'RECORD_SEEN_LUA',
+      'REFUND_LUA',
+      'TAKE_UP_TO_LUA',
     ]);
     expect(
       Object.values(ALL)
@@ -86,6 +90,8 @@ describe('Lua script SHAs', () => {
     const policy = { rate: 5, burst: 10 };
     await store.consume('{t}:b', policy, 1);
     await store.inspect('{t}:b', policy);
+    await store.refund('{t}:b', policy, 1);
+    await store.takeUpTo('{t}:b', policy, 1, 3);
     const lease = await store.acquire('{t}:c', 2, 10_000);
     await store.countLeases('{t}:c');
     await store.release('{t}:c', lease.leaseId as string);
@@ -103,7 +109,7 @@ describe('Lua script SHAs', () => {
 
     const stats = commandStats(await client.info('commandstats'));
     expect(stats.eval, 'EVAL was needed: some SHA did not match the cached script').toBeUndefined();
-    expect(stats.evalsha).toMatchObject({ calls: 12, failed_calls: 0, rejected_calls: 0 });
+    expect(stats.evalsha).toMatchObject({ calls: 14, failed_calls: 0, rejected_calls: 0 });
   });
 });
 

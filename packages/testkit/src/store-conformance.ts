@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '@aurum/ratelimit-core';
 import { type BucketPolicy, gcraConsume, type RateLimitStore } from '@aurum/ratelimit-core/store';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from './fake-clock.js';
+import { describeQuotaConformance } from './quota-conformance.js';
 
 /** How to build the store under test. */
 export interface StoreConformanceOptions {
@@ -16,6 +17,11 @@ export interface StoreConformanceOptions {
   createRealtime?: () => RateLimitStore | Promise<RateLimitStore>;
   /** The store implements the optional `consumeAndAcquire`: check it too. */
   combined?: boolean;
+  /**
+   * The store must implement the optional `takeUpTo` and `refund` (quota leasing). Unset, their
+   * cases run when the store has both and are skipped when it has neither.
+   */
+  quota?: boolean;
   /** Called after all tests, e.g. to stop a server. */
   dispose?: () => void | Promise<void>;
 }
@@ -286,6 +292,8 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
           await expect(admit(key, 1, false, 0)).rejects.toBeInstanceOf(InvalidArgumentError);
         });
       });
+
+    describeQuotaConformance({ store: () => store, clock, freshKey, required: options.quota });
 
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
