@@ -121,6 +121,10 @@ export function leasingMarkdown(suite, { p, table, img }) {
       '**Bound**: admitted ≤ burst + rate × elapsed. Over the whole run it is counted exactly as the 4-process exactness test (`packages/store-redis/test/atomicity.int.test.ts`) counts: every decision was made within [first send, last answer] of the processes; over every 1 s window and any interval of answer times, the window is widened by the slowest admitted answer. "Max excess" is admitted − bound at its worst (negative: room left; over-admission would be > 0). ' +
       'Redis commands and CPU: `INFO commandstats` / `INFO cpu` deltas from after set-up to after every instance closed (so returning leases counts). Memory reference: the same tenant on the memory store, one process offering the whole rate.',
   );
+  if (suite.meta)
+    p(
+      `Measured separately from the suites above: \`${suite.meta.command}\` on ${suite.meta.date}, Node ${suite.meta.node}, code ${suite.meta.git}, dist hash ${suite.meta.distHash}, load average ${suite.meta.load} (shared 2-core machine).`,
+    );
   if (failed.length) p(`Not measured: ${failed.map((v) => `**${v.label}** — \`${v.error}\``).join('; ')}.`);
   const off1 = find('off-1x');
   const rows = ok.filter((v) => !v.kill);

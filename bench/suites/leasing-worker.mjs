@@ -25,6 +25,7 @@ process.on('message', async (msg) => {
     if (msg.type === 'setup') process.send({ id: msg.id, ...(await setup(msg.variant)) });
     else if (msg.type === 'run') process.send({ id: msg.id, ...(await run(msg.startAt)) });
     else if (msg.type === 'close') process.send({ id: msg.id, ...(await close()) });
+    else if (msg.type === 'exit') process.exit(0); // a clean exit (writes --cpu-prof output)
   } catch (error) {
     process.send({ id: msg.id, error: String(error?.stack ?? error) });
   }
@@ -80,6 +81,8 @@ async function setup(v) {
     logger: SILENT,
     ...(store ? { store } : {}),
     leasing: v.leasing,
+    // Documented for a fleet: each instance's memory fallback gets 1/instances of the quota.
+    fallbackShare: v.processes,
     // Quotas must not follow this process's event-loop load: the bound is checked against the quota.
     load: { enabled: false },
     overrides: { [v.tenant]: quota, [`${v.tenant}-warm`]: quota },
@@ -88,16 +91,11 @@ async function setup(v) {
   await manager.ready;
   const subject = manager.tenant(v.tenant);
   counters.key = `${subject.key}:b`;
-  // JIT warm-up on another tenant with the same quota (leased too when leasing is on), then idle
-  // long enough for its leases to expire and be refunded before the parent's INFO snapshot.
+  // JIT warm-up on another tenant with the same quota, paced like the run at the 1× share (leased
+  // too when leasing is on), then idle long enough for its leases to expire and be refunded before
+  // the parent's INFO snapshot.
   const warm = manager.tenant(`${v.tenant}-warm`);
-  const warmEnd = now() + v.warmMs;
-  while (now() < warmEnd) {
-    const batch = [];
-    for (let i = 0; i < 50; i++) batch.push(manager.checkRateLimit(warm).catch(() => {}));
-    await Promise.all(batch);
-    await new Promise((r) => setTimeout(r, 1));
-  }
+  await pace(manager, warm, v.warmRatePerProcess, now() + 5, v.warmMs, v.maxLagMs, () => {});
   await new Promise((r) => setTimeout(r, 300));
 
   const capacity = Math.ceil((v.ratePerProcess * v.durationMs) / 1000) + 10_000;
@@ -175,9 +173,41 @@ async function setup(v) {
 async function run(startAt) {
   const s = state;
   const { manager, subject, v } = s;
-  const perMs = v.ratePerProcess / 1000;
-  const maxDue = Math.max(1, Math.ceil(perMs * v.maxLagMs));
-  const end = startAt + v.durationMs;
+  const cpu0 = process.cpuUsage();
+  const paced = await pace(
+    manager,
+    subject,
+    v.ratePerProcess,
+    startAt,
+    v.durationMs,
+    v.maxLagMs,
+    (t0, t1, decision, error) => s.record(t0, t1, decision, error),
+    () => {
+      s.tick++;
+      s.flush();
+    },
+  );
+  const cpu = process.cpuUsage(cpu0);
+  s.flush();
+  return {
+    ...paced,
+    recorded: s.count,
+    overflow: paced.issued - s.count,
+    errors: s.errors,
+    firstError: s.firstError,
+    cpuUs: cpu.user + cpu.system,
+    counters: { ...s.counters, leaseSpent: s.leaseSpent },
+  };
+}
+
+/**
+ * Offers `checkRateLimit(subject)` at `ratePerProcess` from `startAt` for `durationMs`; resolves
+ * once every call has settled. `onDone(t0, t1, decision, error)` per call, `onTick()` per tick.
+ */
+async function pace(manager, subject, ratePerProcess, startAt, durationMs, maxLagMs, onDone, onTick = () => {}) {
+  const perMs = ratePerProcess / 1000;
+  const maxDue = Math.max(1, Math.ceil(perMs * maxLagMs));
+  const end = startAt + durationMs;
   let issued = 0;
   let dropped = 0;
   let pending = 0;
@@ -193,10 +223,9 @@ async function run(startAt) {
     const t1 = now();
     if (t1 < firstDone) firstDone = t1;
     if (t1 > lastDone) lastDone = t1;
-    s.record(t0, t1, decision, error);
+    onDone(t0, t1, decision, error);
   };
   while (now() < startAt) await new Promise((r) => setTimeout(r, Math.max(0, Math.min(5, startAt - now() - 1))));
-  const cpu0 = process.cpuUsage();
   const t0Run = now();
   for (;;) {
     const t = now();
@@ -231,29 +260,11 @@ async function run(startAt) {
         if (--pending === 0 && now() >= end) settleAll();
       });
     }
-    s.tick++;
-    s.flush();
+    onTick();
     await new Promise((r) => setTimeout(r, 1));
   }
   if (pending > 0) await settled;
-  const elapsedMs = now() - t0Run;
-  const cpu = process.cpuUsage(cpu0);
-  s.flush();
-  return {
-    issued,
-    dropped,
-    recorded: s.count,
-    overflow: issued - s.count,
-    errors: s.errors,
-    firstError: s.firstError,
-    firstSent,
-    lastSent,
-    firstDone,
-    lastDone,
-    elapsedMs,
-    cpuUs: cpu.user + cpu.system,
-    counters: { ...s.counters, leaseSpent: s.leaseSpent },
-  };
+  return { issued, dropped, firstSent, lastSent, firstDone, lastDone, elapsedMs: now() - t0Run };
 }
 
 async function close() {

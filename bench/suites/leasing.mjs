@@ -33,24 +33,27 @@ const LEASING = { minRate: 1000, threshold: 100, burstShare: 0.05, maxLeaseMs: 1
 export const LEASE_LIFE_MS = Math.min(LEASING.maxLeaseMs, Math.floor((LEASING.burstShare * BURST * 1000) / RATE));
 export const RESERVED_BURST = BURST - Math.ceil((RATE * LEASE_LIFE_MS) / 1000);
 
-export async function leasingSuite({ quick }) {
+export async function leasingSuite({ quick, variants: only, keep = false }) {
   const config = quick
-    ? { durationMs: 1500, warmMs: 200, loads: [1, 3], maxLagMs: 50, killAtMs: 800, levelEveryMs: 5 }
+    ? { durationMs: 1500, warmMs: 200, loads: [1, 1.5, 3], maxLagMs: 50, killAtMs: 800, levelEveryMs: 5 }
     : { durationMs: 20_000, warmMs: 1500, loads: [1, 1.5, 3], maxLagMs: 50, killAtMs: 10_000, levelEveryMs: 5 };
   Object.assign(config, { rate: RATE, burst: BURST, processes: PROCESSES, leasing: LEASING, leaseLifeMs: LEASE_LIFE_MS, reservedBurst: RESERVED_BURST });
   const plan = [{ id: 'memory', store: 'memory', load: 1, leasing: false, processes: 1 }];
   for (const load of config.loads) {
     // Quick: leasing off only at 1× (the reference for the admitted share).
-    if (!quick || load === 1) plan.push({ id: `off-${load}x`, store: 'redis', load, leasing: false, processes: PROCESSES });
+    if (!quick || load === 1 || only) plan.push({ id: `off-${load}x`, store: 'redis', load, leasing: false, processes: PROCESSES });
     plan.push({ id: `on-${load}x`, store: 'redis', load, leasing: true, processes: PROCESSES });
   }
   plan.push({ id: 'kill', store: 'redis', load: 1, leasing: true, processes: PROCESSES, kill: true });
+  // `--variants on-3x,kill` (development): a subset of the plan.
+  if (only) plan.splice(0, plan.length, ...plan.filter((p) => only.includes(p.id)));
 
   const redis = await startRedis();
   const admin = new Redis(redis.url, CLIENT_OPTIONS);
   await admin.connect();
   const work = mkdtempSync(join(tmpdir(), 'aurum-leasing-'));
-  const unhook = onExit(() => rmSync(work, { recursive: true, force: true }));
+  const unhook = keep ? () => {} : onExit(() => rmSync(work, { recursive: true, force: true }));
+  if (keep) log(`  leasing: records kept in ${work}`);
   const workers = await Promise.all(Array.from({ length: PROCESSES }, () => spawnWorker()));
   const variants = [];
   try {
@@ -87,7 +90,7 @@ export async function leasingSuite({ quick }) {
     await Promise.all(workers.map((w) => w.child.stop()));
     admin.disconnect();
     await redis.stop();
-    rmSync(work, { recursive: true, force: true });
+    if (!keep) rmSync(work, { recursive: true, force: true });
     unhook();
   }
 }
@@ -118,7 +121,9 @@ async function runVariant(p, { config, redis, admin, work, workers }) {
     rate: RATE,
     burst: BURST,
     leasing: p.leasing,
+    processes: p.processes,
     ratePerProcess: (RATE * p.load) / p.processes,
+    warmRatePerProcess: RATE / p.processes,
     durationMs: config.durationMs,
     warmMs: config.warmMs,
     maxLagMs: config.maxLagMs,
@@ -129,7 +134,11 @@ async function runVariant(p, { config, redis, admin, work, workers }) {
   const key = setups[0].key;
   const before = p.store === 'redis' ? await infoSnapshot(admin) : undefined;
   const startAt = now() + 200;
-  const runs = used.map((w) => w.child.request({ type: 'run', startAt }, config.durationMs + 60_000));
+  const runs = used.map((w) => {
+    const run = w.child.request({ type: 'run', startAt }, config.durationMs + 60_000);
+    run.catch(() => {}); // the killed instance's never answers; settled below
+    return run;
+  });
   let kill;
   let levels;
   if (p.kill) {
@@ -335,6 +344,10 @@ function killReport(kill, state, records, startAt, levels) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = parseArgs();
-  await writeSuiteResult(args.out, await leasingSuite(args));
+  const i = args.rest.indexOf('--variants');
+  await writeSuiteResult(
+    args.out,
+    await leasingSuite({ ...args, variants: i >= 0 ? args.rest[i + 1].split(',') : undefined, keep: args.rest.includes('--keep') }),
+  );
   process.exit(0);
 }
