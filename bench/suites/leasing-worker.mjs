@@ -83,6 +83,7 @@ async function setup(v) {
     leasing: v.leasing,
     // Documented for a fleet: each instance's memory fallback gets 1/instances of the quota.
     fallbackShare: v.processes,
+    ...(v.storeTimeoutMs ? { storeTimeoutMs: v.storeTimeoutMs } : {}),
     // Quotas must not follow this process's event-loop load: the bound is checked against the quota.
     load: { enabled: false },
     overrides: { [v.tenant]: quota, [`${v.tenant}-warm`]: quota },

@@ -35,8 +35,14 @@ export const RESERVED_BURST = BURST - Math.ceil((RATE * LEASE_LIFE_MS) / 1000);
 
 export async function leasingSuite({ quick, variants: only, keep = false }) {
   const config = quick
-    ? { durationMs: 1500, warmMs: 200, loads: [1, 1.5, 3], maxLagMs: 50, killAtMs: 800, levelEveryMs: 5 }
+    ? { durationMs: 1500, warmMs: 200, loads: [1, 3], maxLagMs: 50, killAtMs: 800, levelEveryMs: 5 }
     : { durationMs: 20_000, warmMs: 1500, loads: [1, 1.5, 3], maxLagMs: 50, killAtMs: 10_000, levelEveryMs: 5 };
+  // Longest wait for one Redis call. The default (100 ms) is left for production: on a shared
+  // 2-core machine running 4 instances and Redis, CPU starvation then times calls out, breakers
+  // open and the memory fallback decides — on its own buckets, not the shared one, so the fleet
+  // is no longer bounded by the quota (bench/results/leasing-storetimeout-100ms.json: 1.43× the
+  // bound at 3× without leasing). The experiment measures the shared-bucket path.
+  config.storeTimeoutMs = 1000;
   Object.assign(config, { rate: RATE, burst: BURST, processes: PROCESSES, leasing: LEASING, leaseLifeMs: LEASE_LIFE_MS, reservedBurst: RESERVED_BURST });
   const plan = [{ id: 'memory', store: 'memory', load: 1, leasing: false, processes: 1 }];
   for (const load of config.loads) {
@@ -122,6 +128,7 @@ async function runVariant(p, { config, redis, admin, work, workers }) {
     burst: BURST,
     leasing: p.leasing,
     processes: p.processes,
+    storeTimeoutMs: config.storeTimeoutMs,
     ratePerProcess: (RATE * p.load) / p.processes,
     warmRatePerProcess: RATE / p.processes,
     durationMs: config.durationMs,
@@ -265,6 +272,7 @@ function analyse(p, { config, startAt, records, summaries, closes, states, delta
     load: p.load,
     leasing: p.leasing,
     processes: p.processes,
+    storeTimeoutMs: config.storeTimeoutMs,
     kill: p.kill === true,
     offeredTargetPerSec: RATE * p.load,
     // Decisions actually made per second (issued − never answered); the generator's drops are not offered.
@@ -320,7 +328,10 @@ function killReport(kill, state, records, startAt, levels) {
   const after = levels.filter(([t]) => t >= killMs);
   const levelBefore = before.length ? before.sort((a, b) => a - b)[before.length >> 1] : Number.NaN;
   const at = (ms) => after.find(([t]) => t >= killMs + ms)?.[1];
-  const back = after.find(([, l]) => l >= levelBefore);
+  const levelAtKill = levels.filter(([t]) => t < killMs).at(-1)?.[1];
+  // The lost tokens are back once the level is above its pre-kill level by that many (or full).
+  const goal = Math.min(RESERVED_BURST, levelBefore + Math.max(0, lostTokens));
+  const back = after.find(([, l]) => l >= goal);
   return {
     atMs: killMs,
     lostTokens,
@@ -333,10 +344,11 @@ function killReport(kill, state, records, startAt, levels) {
     leaseAgeAtKillMs: state.lastTakeSentAt ? kill.at - state.lastTakeSentAt : Number.NaN,
     recordsFlushed: records.n,
     levelBefore,
-    levelAtKill: levels.filter(([t]) => t < killMs).at(-1)?.[1],
+    levelAtKill,
+    levelGoal: goal,
     levelAfterLeaseLife: at(LEASE_LIFE_MS),
     levelAfter2LeaseLives: at(2 * LEASE_LIFE_MS),
-    minLevelAfter: after.length ? Math.min(...after.slice(0, 200).map(([, l]) => l)) : Number.NaN,
+    minLevelAfter: Math.min(...after.filter(([t]) => t <= killMs + 4 * LEASE_LIFE_MS).map(([, l]) => l)),
     backToLevelMs: back ? back[0] - killMs : Number.NaN,
     levels: levels.filter(([t]) => t >= killMs - 250 && t <= killMs + 500).map(([t, l]) => [Math.round(t * 10) / 10, l]),
   };
