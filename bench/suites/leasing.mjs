@@ -161,6 +161,8 @@ async function runVariant(p, { config, redis, admin, work, workers }) {
         kill.at = now();
         process.kill(victim.child.pid, 'SIGKILL');
         victim.dead = true;
+        // Redis's counters up to the kill: the cost of the leased run before anything went wrong.
+        kill.info = await infoSnapshot(admin);
       }
       const t = now();
       const snap = await probe.inspect(key, policy);
@@ -180,7 +182,7 @@ async function runVariant(p, { config, redis, admin, work, workers }) {
   const delta = before ? infoDelta(before, await infoSnapshot(admin)) : undefined;
   const records = used.map((_, i) => readRecords(spec(i).recordsFile));
   const states = used.map((_, i) => readState(spec(i).stateFile));
-  return analyse(p, { config, startAt, records, summaries, closes, states, delta, kill, levels });
+  return analyse(p, { config, startAt, records, summaries, closes, states, before, delta, kill, levels });
 }
 
 function readRecords(file) {
@@ -197,10 +199,12 @@ function readState(file) {
   return Object.fromEntries(STATE_FIELDS.map((name, i) => [name, f[i]]));
 }
 
-function analyse(p, { config, startAt, records, summaries, closes, states, delta, kill, levels }) {
+function analyse(p, { config, startAt, records, summaries, closes, states, before, delta, kill, levels }) {
   const total = records.reduce((n, r) => n + r.n, 0);
   const answers = new Float64Array(total); // answer times of admitted decisions
   const latencies = new Float64Array(total);
+  const leaseLatencies = new Float64Array(total);
+  let leased = 0;
   const sources = {};
   let admitted = 0;
   let denied = 0;
@@ -223,6 +227,7 @@ function analyse(p, { config, startAt, records, summaries, closes, states, delta
       }
       const source = SOURCES[(flags >> 1) & 7];
       sources[source] = (sources[source] ?? 0) + 1;
+      if (source === 'lease') leaseLatencies[leased++] = latMs * 1000;
       if (flags & FLAG_ALLOWED) {
         answers[admitted++] = t0 + latMs;
         if (latMs > maxAdmittedLatencyMs) maxAdmittedLatencyMs = latMs;
@@ -231,6 +236,7 @@ function analyse(p, { config, startAt, records, summaries, closes, states, delta
   }
   const times = answers.subarray(0, admitted).sort();
   const lat = latencies.sort();
+  const leaseLat = leaseLatencies.subarray(0, leased).sort();
   const rate = RATE / 1000; // tokens per ms
 
   // Whole run, as the exactness test counts it: every decision ran within [first send, last answer].
@@ -290,6 +296,8 @@ function analyse(p, { config, startAt, records, summaries, closes, states, delta
     anyInterval: { excess: Number.isFinite(anyExcess) ? anyExcess : 0 },
     perSecond,
     latency: { p50us: percentile(lat, 50), p99us: percentile(lat, 99), p999us: percentile(lat, 99.9), maxUs: lat.length ? lat[lat.length - 1] : Number.NaN },
+    // Decisions answered from a lease alone: the cost of the local path, without the takes.
+    leaseLatency: leased ? { p50us: percentile(leaseLat, 50), p99us: percentile(leaseLat, 99) } : undefined,
     clientCpuUsPerDecision: decided ? cpuUs / decided : Number.NaN,
     clientCpuShare: runMs ? cpuUs / 1000 / runMs : Number.NaN,
     leases: states.map((s, i) => {
@@ -312,7 +320,21 @@ function analyse(p, { config, startAt, records, summaries, closes, states, delta
       byCommand: delta.byCommand,
     };
   }
-  if (kill) out.killed = killReport(kill, states[0], records[0], startAt, levels);
+  if (kill) {
+    out.killed = killReport(kill, states[0], records[0], startAt, levels);
+    if (kill.info && before) {
+      // Up to the kill: commands per decision admitted before it (every process's records).
+      const upTo = infoDelta(before, kill.info);
+      let admittedBefore = 0;
+      for (const t of times) if (t < kill.at) admittedBefore++;
+      out.killed.beforeKill = {
+        admitted: admittedBefore,
+        commands: upTo.calls,
+        commandsPerAdmitted: upTo.calls / Math.max(1, admittedBefore),
+        cpuUsPerAdmitted: upTo.cpuUs / Math.max(1, admittedBefore),
+      };
+    }
+  }
   return out;
 }
 
