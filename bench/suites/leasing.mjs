@@ -139,6 +139,17 @@ async function runVariant(p, { config, redis, admin, work, workers }) {
   });
   const setups = await Promise.all(used.map((w, i) => w.child.request({ type: 'setup', variant: spec(i) }, 60_000)));
   const key = setups[0].key;
+  const policy = { rate: RATE, burst: RESERVED_BURST };
+  let probe;
+  let probeCost;
+  if (p.kill) {
+    // The bucket-level probe, and what one probe costs Redis (commands), to take it out of the leased figures.
+    probe = createRedisStoreFromUrl(redis.url, { fleet: false });
+    await probe.waitForConnection();
+    const calibrate = await infoSnapshot(admin);
+    for (let i = 0; i < 200; i++) await probe.inspect(`${key}-calibration`, policy);
+    probeCost = infoDelta(calibrate, await infoSnapshot(admin)).calls / 200;
+  }
   const before = p.store === 'redis' ? await infoSnapshot(admin) : undefined;
   const startAt = now() + 200;
   const runs = used.map((w) => {
@@ -150,11 +161,8 @@ async function runVariant(p, { config, redis, admin, work, workers }) {
   let levels;
   if (p.kill) {
     const victim = used[0];
-    const probe = createRedisStoreFromUrl(redis.url, { fleet: false });
-    await probe.waitForConnection();
-    kill = { pid: victim.child.pid };
+    kill = { pid: victim.child.pid, probes: 0, commandsPerProbe: probeCost };
     levels = [];
-    const policy = { rate: RATE, burst: RESERVED_BURST };
     const stopAt = startAt + config.durationMs;
     while (now() < stopAt) {
       if (kill.at === undefined && now() >= startAt + config.killAtMs) {
@@ -163,9 +171,11 @@ async function runVariant(p, { config, redis, admin, work, workers }) {
         victim.dead = true;
         // Redis's counters up to the kill: the cost of the leased run before anything went wrong.
         kill.info = await infoSnapshot(admin);
+        kill.probesAtKill = kill.probes;
       }
       const t = now();
       const snap = await probe.inspect(key, policy);
+      kill.probes++;
       levels.push([t - startAt, snap.remaining]);
       await sleep(config.levelEveryMs);
     }
@@ -327,10 +337,13 @@ function analyse(p, { config, startAt, records, summaries, closes, states, befor
       const upTo = infoDelta(before, kill.info);
       let admittedBefore = 0;
       for (const t of times) if (t < kill.at) admittedBefore++;
+      // Less the level probe's own commands (measured per probe before the run).
+      const probeCommands = Math.round(kill.probesAtKill * kill.commandsPerProbe);
       out.killed.beforeKill = {
         admitted: admittedBefore,
-        commands: upTo.calls,
-        commandsPerAdmitted: upTo.calls / Math.max(1, admittedBefore),
+        commands: upTo.calls - probeCommands,
+        probeCommands,
+        commandsPerAdmitted: (upTo.calls - probeCommands) / Math.max(1, admittedBefore),
         cpuUsPerAdmitted: upTo.cpuUs / Math.max(1, admittedBefore),
       };
     }
