@@ -84,7 +84,13 @@ describe('Redis Cluster: a master killed with SIGKILL under a steady request loo
     const tenants = [...onVictim, ...elsewhere];
     const overridden = onVictim[0] as string;
 
-    const app = await startApp({ store: new RedisStore({ client: new Cluster([...cluster.startupNodes], LIMITER_CLUSTER_OPTIONS), ownsClient: true }) });
+    // Leasing off: this test follows each decision's source through the failover (primary, then
+    // fallback, then primary), and the override's 2000/s would make its tenant leased, under the
+    // reserved burst. Leasing through faults is faults-leasing.int.test.ts.
+    const app = await startApp({
+      store: new RedisStore({ client: new Cluster([...cluster.startupNodes], LIMITER_CLUSTER_OPTIONS), ownsClient: true }),
+      limiter: { leasing: false },
+    });
     await app.limiter.manager.ready;
     await app.limiter.manager.setTenantOverride(overridden, OVERRIDE);
     // Replication is asynchronous: kill the master only once its replica holds the override.
@@ -197,7 +203,10 @@ describe('Redis Cluster: a master killed with SIGKILL under a steady request loo
     expect(underOverride.at(-1)).toMatchObject({ source: 'primary', limit: OVERRIDE.burstSize });
     // It survived in Redis itself, not only in this instance's memory: a new instance loads it
     // from the promoted replica.
-    fresh = await startInstance(cluster.startupNodes, { keyPrefix: 'aurum:rl:', manager: { tierRules: [{ pattern: 'ent-*', tier: 'enterprise' }] } });
+    fresh = await startInstance(cluster.startupNodes, {
+      keyPrefix: 'aurum:rl:',
+      manager: { leasing: false, tierRules: [{ pattern: 'ent-*', tier: 'enterprise' }] },
+    });
     expect(fresh.manager.getTenantOverride(overridden)).toEqual(OVERRIDE);
     expect(await fresh.manager.checkRateLimit(overridden, '/api/items')).toMatchObject({
       allowed: true,
