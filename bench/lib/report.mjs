@@ -507,7 +507,7 @@ export function renderMarkdown(results, charts = {}) {
 
   p(
     '## How to run',
-    '```sh\npnpm bench                 # build, then every suite (< 15 min); writes bench/results/latest.json, docs/benchmarks.md, docs/benchmarks/*.svg\npnpm bench:quick           # < 2 min smoke run (CI): bench/results/quick.json; never asserts timings\nnode bench/run.mjs --only memory,redis   # a subset (after a build); suites: memory, redis, http, denied, degraded, leasing\nnode bench/report.mjs      # re-render this page and the charts from bench/results/latest.json\nnode bench/profile.mjs     # --cpu-prof of our hot paths, top functions by self time\n```',
+    '```sh\npnpm bench                 # build, then every suite (< 20 min); writes bench/results/latest.json, docs/benchmarks.md, docs/benchmarks/*.svg\npnpm bench:quick           # < 2 min smoke run (CI): bench/results/quick.json; never asserts timings\nnode bench/run.mjs --only memory,redis   # a subset (after a build); suites: memory, redis, http, denied, degraded, leasing\nnode bench/report.mjs      # re-render this page and the charts from bench/results/latest.json\nnode bench/profile.mjs     # --cpu-prof of our hot paths, top functions by self time\n```',
     'Noise: the machine is shared and has 2 cores; every comparison is interleaved in the same run, and the runs column shows the spread. Treat differences under ~5 % (memory) or ~10 µs (HTTP) as noise.',
   );
   return `${lines
