@@ -6,7 +6,7 @@
 // Exit status: non-zero only when a suite crashed or timed out — never because of a figure.
 // `--node <line>` (22, 24, 26: scripts/node-lines.json) re-runs this script, and so every suite,
 // under that Node line's binary (installed on first use); the report names the version measured.
-//   node bench/run.mjs [--quick] [--only memory,redis,http,denied,degraded] [--node 26]
+//   node bench/run.mjs [--quick] [--only memory,redis,http,denied,degraded,leasing] [--node 26]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +42,7 @@ const SUITES = {
   http: { timeout: quick ? 60 : 480, redis: true },
   denied: { timeout: quick ? 30 : 150, redis: true },
   degraded: { timeout: quick ? 20 : 120, redis: true },
+  leasing: { timeout: quick ? 45 : 420, redis: true },
 };
 const haveRedis = spawnSync('redis-server', ['--version']).status === 0 && spawnSync('redis-benchmark', ['--version']).status === 0;
 const selected = (args.only ?? Object.keys(SUITES)).filter((name) => {

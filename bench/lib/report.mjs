@@ -1,6 +1,7 @@
 // Turns a results object (bench/results/latest.json) into Markdown and SVG charts.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { leasingCharts, leasingMarkdown, leasingTargets } from './report-leasing.mjs';
 import { barChart, compact } from './svg.mjs';
 
 const fmt = {
@@ -176,6 +177,7 @@ export function evaluateTargets(results) {
       });
     }
   }
+  out.push(...leasingTargets(results.suites.leasing));
   return out;
 }
 
@@ -288,6 +290,7 @@ export function writeCharts(results, dir, linkBase) {
       }),
     );
   }
+  leasingCharts(results.suites.leasing, save);
   return charts;
 }
 
@@ -339,8 +342,8 @@ export function renderMarkdown(results, charts = {}) {
 
   const targets = evaluateTargets(results);
   p(
-    '## Targets (issue #12)',
-    'Each target with our figure and the peers’ from this same run. Why the missed ones are missed, from CPU profiles, and what would close each: [benchmark notes](benchmark-notes.md).',
+    '## Targets (issues #12 and #13)',
+    'Each target with our figure and the peers’ from this same run (issue 12’s figures with quota leasing off). Why the missed ones are missed, from CPU profiles, and what would close each: [benchmark notes](benchmark-notes.md).',
   );
   p(
     table(
@@ -549,9 +552,11 @@ export function renderMarkdown(results, charts = {}) {
     lines.push(img('degraded', 'Degraded mode decisions/s'));
   }
 
+  leasingMarkdown(suites.leasing, { p, table, img });
+
   p(
     '## How to run',
-    '```sh\npnpm bench                 # build, then every suite (< 15 min); writes bench/results/latest.json, docs/benchmarks.md, docs/benchmarks/*.svg\npnpm bench:quick           # < 2 min smoke run (CI): bench/results/quick.json; never asserts timings\nnode bench/run.mjs --only memory,redis   # a subset (after a build)\nnode bench/report.mjs      # re-render this page and the charts from bench/results/latest.json\nnode bench/profile.mjs     # --cpu-prof of our hot paths, top functions by self time\n```',
+    '```sh\npnpm bench                 # build, then every suite (< 20 min); writes bench/results/latest.json, docs/benchmarks.md, docs/benchmarks/*.svg\npnpm bench:quick           # < 2 min smoke run (CI): bench/results/quick.json; never asserts timings\nnode bench/run.mjs --only memory,redis   # a subset (after a build); suites: memory, redis, http, denied, degraded, leasing\nnode bench/report.mjs      # re-render this page and the charts from bench/results/latest.json\nnode bench/profile.mjs     # --cpu-prof of our hot paths, top functions by self time\n```',
     'Noise: the machine is shared and has 2 cores; every comparison is interleaved in the same run, and the runs column shows the spread. Treat differences under ~5 % (memory) or ~10 µs (HTTP) as noise.',
   );
   return `${lines
