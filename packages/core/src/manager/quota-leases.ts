@@ -10,6 +10,8 @@ import type { LeasingOptions, ResolvedLeasing } from './leasing-options.js';
 
 /** Shortest lease worth taking, in ms: below it the tenant is decided per request. */
 const MIN_LEASE_MS = 5;
+/** Takes a request waits for (each shared with others) before it takes a batch of its own. */
+const MAX_WAITS = 4;
 /** How often observed rates are recomputed and expired leases returned, in ms. */
 const TICK_MS = 100;
 
@@ -151,7 +153,8 @@ export class QuotaLeases {
    * its denial (after {@link wantsTake}). Only one take per tenant is in flight at a time.
    */
   async take(lease: QuotaLease, key: string, policy: BucketPolicy, cost: number, now: number): Promise<LeaseAnswer> {
-    for (let waited = 0; lease.taking !== undefined && waited < 2; waited++) {
+    // Bounded: under overload a take is always in flight, and a request must end some time.
+    for (let waited = 0; lease.taking !== undefined && waited < MAX_WAITS; waited++) {
       const batch = await lease.taking;
       const at = this.deps.clock.now();
       if (!samePolicy(lease.policy, policy)) break;
