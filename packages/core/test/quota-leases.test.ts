@@ -310,3 +310,23 @@ describe('a take slower than a lease life', () => {
     await m.close();
   });
 });
+
+describe('a hot tenant over its rate', () => {
+  it('is refused locally by requests that waited for a take that emptied the bucket, not by a round trip each', async () => {
+    const { managers, store, advance } = fleet(1);
+    const m = managers[0] as (typeof managers)[0];
+    for (let i = 0; i < 100; i++) {
+      await m.checkRateLimit('hot');
+      advance(2);
+    }
+    // Drain the bucket: no clock time passes, so nothing refills.
+    for (let i = 0; i < 2000 && (await m.checkRateLimit('hot')).allowed; i++);
+    advance(1); // one token's worth of refill (1000/s)
+    const takes = store.calls.takeUpTo + store.calls.consume;
+    const burst = await Promise.all(Array.from({ length: 50 }, () => m.checkRateLimit('hot')));
+    expect(burst.filter((d) => d.allowed).length).toBeLessThanOrEqual(1);
+    expect(burst.every((d) => d.allowed || d.retryAfter >= 1)).toBe(true);
+    expect(store.calls.takeUpTo + store.calls.consume - takes).toBeLessThanOrEqual(2);
+    await m.close();
+  });
+});

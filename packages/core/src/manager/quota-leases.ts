@@ -70,6 +70,8 @@ export class QuotaLease {
   seen = 0;
   since = 0;
   rate = 0;
+  /** The last take emptied the bucket (granted less than asked): the tenant is at its rate. */
+  drained = false;
   /** The bucket as the last take saw it, for `remaining` and reset estimates. */
   bucketRemaining = 0;
   bucketResetAt = 0;
@@ -161,6 +163,10 @@ export class QuotaLeases {
       // The batch this request waited for is its own decision on the shared bucket, late or not.
       if (batch !== undefined && batch.tokens >= cost) return this.spendFrom(lease, batch, cost, at);
       if (this.spendable(lease, at) >= cost) return this.spend(lease, cost, at);
+      // The take emptied the bucket and its tokens went to requests ahead of this one: the tenant
+      // is over its rate, so this request is refused here rather than by one more round trip
+      // (refusing is always within the bound).
+      if (lease.drained) return this.refusal(lease, policy, cost, at);
     }
     const { result, batch } = await this.takeBatch(lease, key, policy, cost, now);
     // The fallback answered (the shared store is out): its decision for this request, reported as
@@ -170,6 +176,19 @@ export class QuotaLeases {
     if (batch !== undefined && batch.tokens >= cost) return this.spendFrom(lease, batch, cost, at);
     // Denied (or the batch went to requests ahead of this one): the take's answer for this cost.
     return result.granted > 0 ? { ...result, allowed: false, remaining: 0, retryAfterMs: Math.max(1, result.retryAfterMs) } : result;
+  }
+
+  /** A local refusal of a drained tenant: retry when the bucket has refilled this request's cost. */
+  private refusal(lease: QuotaLease, policy: BucketPolicy, cost: number, now: number): LeaseAnswer {
+    const retryAfterMs = Math.max(1, Math.ceil((cost * 1000) / policy.rate));
+    return {
+      allowed: false,
+      limit: policy.burst,
+      remaining: 0,
+      retryAfterMs,
+      resetAfterMs: Math.max(retryAfterMs, lease.bucketResetAt - now),
+      source: 'lease',
+    };
   }
 
   /** Tokens spendable now; expired batches are refunded (their tokens were never spent). */
@@ -235,7 +254,9 @@ export class QuotaLeases {
         let batch: Batch | undefined;
         // A batch taken under a policy that changed meanwhile is dropped, not spent; a batch the
         // fallback granted is that request's decision only.
-        if (result.granted > 0 && samePolicy(lease.policy, policy) && (result.source === undefined || result.source === 'primary')) {
+        const primary = result.source === undefined || result.source === 'primary';
+        if (primary) lease.drained = result.granted < max;
+        if (result.granted > 0 && samePolicy(lease.policy, policy) && primary) {
           batch = { tokens: result.granted, expiresAt: now + lease.lifeMs };
           lease.batches.push(batch);
           lease.bucketRemaining = result.remaining;
