@@ -30,10 +30,14 @@ class CountingStore extends MemoryStore {
 
 const HOT = { tier: 'enterprise' as const, requestsPerSecond: 1000, burstSize: 1000 };
 
-function fleet(instances: number, options: RateLimitManagerOptions = {}) {
+function fleet<S extends CountingStore = CountingStore>(
+  instances: number,
+  options: RateLimitManagerOptions = {},
+  makeStore: (clock: FakeClock) => S = (clock) => new CountingStore({ clock, sweepIntervalMs: 0 }) as S,
+) {
   const clock = new FakeClock();
   const timers = new ManualTimers(clock);
-  const store = new CountingStore({ clock, sweepIntervalMs: 0 });
+  const store = makeStore(clock);
   const managers = Array.from({ length: instances }, () =>
     createRateLimitManager({
       env: false,
@@ -211,19 +215,8 @@ describe('while the shared store is out', () => {
         return { ...result, granted: result.allowed ? min : 0, source: 'fallback' as const };
       }
     }
-    const clock = new FakeClock();
-    const timers = new ManualTimers(clock);
-    const store = new FallbackTakes({ clock, sweepIntervalMs: 0 });
-    const m = createRateLimitManager({
-      env: false,
-      clock,
-      timers,
-      store,
-      load: { enabled: false },
-      leasing: { threshold: 50 },
-      overrides: { hot: HOT },
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
-    });
+    const { managers, clock, timers, store } = fleet(1, {}, (clock) => new FallbackTakes({ clock, sweepIntervalMs: 0 }));
+    const m = managers[0] as (typeof managers)[0];
     const sources = new Map<string, number>();
     for (let i = 0; i < 300; i++) {
       const d = await m.checkRateLimit('hot');
@@ -250,19 +243,8 @@ describe('a take slower than a lease life', () => {
         return result;
       }
     }
-    const clock = new FakeClock();
-    const timers = new ManualTimers(clock);
-    const store = new SlowTakes({ clock, sweepIntervalMs: 0 });
-    const m = createRateLimitManager({
-      env: false,
-      clock,
-      timers,
-      store,
-      load: { enabled: false },
-      leasing: { threshold: 50 },
-      overrides: { hot: HOT },
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
-    });
+    const { managers, clock, timers, store } = fleet(1, {}, (clock) => new SlowTakes({ clock, sweepIntervalMs: 0 }));
+    const m = managers[0] as (typeof managers)[0];
     // Hot: 500 requests/s for 0.4 s, until its held batches are spent.
     for (let i = 0; i < 200; i++) {
       await m.checkRateLimit('hot');
