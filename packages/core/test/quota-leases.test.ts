@@ -312,3 +312,15 @@ describe('a hot tenant over its rate', () => {
     await m.close();
   });
 });
+
+describe('status of a leased tenant', () => {
+  it('reports the quota’s own burst as limit, like its decisions', async () => {
+    const { managers } = fleet(1);
+    const m = managers[0] as (typeof managers)[0];
+    await m.checkRateLimit('hot');
+    const status = await m.getTenantStatus('hot');
+    expect(status.limit).toBe(1000);
+    expect(status.remaining).toBe(949); // decided on the reserved 950
+    await m.close();
+  });
+});

@@ -11,6 +11,7 @@ import type { SubjectRegistry } from './subject-registry.js';
 import { contextKey, newContext, leaseKeyOf } from './tenant-context.js';
 import type { ListingSource } from './tenant-listing.js';
 import type { TierCache } from './tier-cache.js';
+import type { ReservedPolicy } from './quota-leases.js';
 
 /** Health's load fields with `load.enabled: false`. */
 const NO_LOAD: LoadReport = Object.freeze({
@@ -65,7 +66,8 @@ export class StatusReports {
       tier,
       quota,
       overridden,
-      limit: main.limit,
+      // The quota's own burst, as decisions report it (a leased tenant is decided on less).
+      limit: (ctx.policy as Partial<ReservedPolicy>).shownBurst ?? main.limit,
       remaining: main.remaining,
       resetAfterMs: main.resetAfterMs,
       activeWindows,
