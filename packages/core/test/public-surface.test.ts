@@ -110,7 +110,6 @@ const STORE = [
   'CircuitBreakerOptions',
   'Clock',
   'ConsumeResult',
-  'TakeResult',
   'DecisionSource',
   'DenyReason',
   'FailMode',

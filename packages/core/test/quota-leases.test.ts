@@ -71,9 +71,13 @@ describe('who is leased', () => {
     expect(reservedPolicy({ rate: 20_000, burst: 20_000 }, 50)).toEqual({ rate: 20_000, burst: 19_000, shownBurst: 20_000 });
   });
 
-  it('is on by default only with a shared store; set on, it needs a store that can take', async () => {
+  it('is off unless asked for, even on a shared store; set on, it needs a store that can take', async () => {
     const { RateLimitConfigError } = await import('../src/index.js');
     expect(createRateLimitManager({ env: false }).config.leasing).toBe(false);
+    const shared = new MemoryStore();
+    (shared as { local?: boolean }).local = false;
+    expect(createRateLimitManager({ env: false, store: shared }).config.leasing).toBe(false);
+    expect(createRateLimitManager({ env: { AURUM_API_RATE_LIMIT_LEASING: 'true' }, store: shared }).config.leasing).toMatchObject({ minRate: 1000 });
     expect(createRateLimitManager({ env: false, leasing: true }).config.leasing).toMatchObject({ minRate: 1000 });
     const noTake = new MemoryStore();
     (noTake as { takeUpTo?: unknown }).takeUpTo = undefined;

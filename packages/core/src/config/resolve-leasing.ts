@@ -3,8 +3,9 @@ import type { RateLimitStore } from '../store/types.js';
 import { checkKnownKeys, checkPositive, checkRate, checkTier, checkTimerMs, type Issues, isPlainObject } from './checks.js';
 
 /**
- * Validates `leasing` (code over `AURUM_API_RATE_LIMIT_LEASING`) and fills in defaults. Unset, it
- * is on when the store is shared and can take tokens; set on, the store must be able to.
+ * Validates `leasing` (code over `AURUM_API_RATE_LIMIT_LEASING`) and fills in defaults. Off unless
+ * asked for: a leased tenant is decided on a burst less its reserve, a change a deployment opts
+ * into. Set on, the store must be able to take tokens.
  */
 export function resolveLeasing(
   issues: Issues,
@@ -16,8 +17,7 @@ export function resolveLeasing(
   // No store means the default memory store, which can take.
   const canTake = store === undefined || typeof store.takeUpTo === 'function';
   const wanted = leasing ?? env;
-  if (wanted === undefined) return store !== undefined && store.local !== true && canTake ? { ...LEASING_DEFAULTS } : false;
-  if (wanted === false) return false;
+  if (wanted === undefined || wanted === false) return false;
   if (wanted !== true && !issues.check(isPlainObject(wanted), 'leasing', 'must be true, false or { minRate, threshold, burstShare, maxLeaseMs, excludeTiers }'))
     return false;
   if (!issues.check(canTake, 'leasing', 'needs a store that can take tokens (takeUpTo): a RedisStore or the memory store')) return false;

@@ -185,8 +185,8 @@ export function envTable(tiers: readonly string[]): readonly EnvVariable[] {
     prefixed('LEASING', {
       parser: boolean,
       to: ['leasing'],
-      shown: 'on with Redis',
-      doc: 'quota leasing for hot tenants ([scaling](scaling.md#hot-tenants-quota-leasing))',
+      shown: code('false'),
+      doc: 'quota leasing for hot tenants, on a store that can take tokens (Redis, memory); see [scaling](scaling.md#hot-tenants-quota-leasing)',
     }),
     prefixed('LEASE_MS', { parser: timerMs(), to: ['concurrencyLeaseMs'], shown: code(60000), doc: 'lifetime of an unreleased concurrency lease, in ms' }),
     prefixed('PROBLEM_FORMAT', {
