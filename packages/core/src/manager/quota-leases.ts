@@ -72,6 +72,8 @@ export class QuotaLease {
   rate = 0;
   /** The last take emptied the bucket (granted less than asked): the tenant is at its rate. */
   drained = false;
+  /** The last take was not answered by the shared store (an outage): waiting for the next helps no one. */
+  outage = false;
   /** The bucket as the last take saw it, for `remaining` and reset estimates. */
   bucketRemaining = 0;
   bucketResetAt = 0;
@@ -159,7 +161,7 @@ export class QuotaLeases {
     for (let waited = 0; lease.taking !== undefined && waited < MAX_WAITS; waited++) {
       const batch = await lease.taking;
       const at = this.deps.clock.now();
-      if (!samePolicy(lease.policy, policy)) break;
+      if (!samePolicy(lease.policy, policy) || lease.outage) break;
       // The batch this request waited for is its own decision on the shared bucket, late or not.
       if (batch !== undefined && batch.tokens >= cost) return this.spendFrom(lease, batch, cost, at);
       if (this.spendable(lease, at) >= cost) return this.spend(lease, cost, at);
@@ -255,6 +257,7 @@ export class QuotaLeases {
         // A batch taken under a policy that changed meanwhile is dropped, not spent; a batch the
         // fallback granted is that request's decision only.
         const primary = result.source === undefined || result.source === 'primary';
+        lease.outage = !primary;
         if (primary) lease.drained = result.granted < max;
         if (result.granted > 0 && samePolicy(lease.policy, policy) && primary) {
           batch = { tokens: result.granted, expiresAt: now + lease.lifeMs };
@@ -268,6 +271,7 @@ export class QuotaLeases {
         return { result, batch };
       },
       (error: unknown) => {
+        lease.outage = true;
         lease.taking = undefined;
         done(undefined);
         throw error;
