@@ -20,6 +20,7 @@ export {
   refusalHeaders,
   releaseWhenDone,
   runRefusalHook,
+  checkRefusalHook,
   serveAdmin,
   setHeaders,
   writeResponse,

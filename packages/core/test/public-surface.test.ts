@@ -186,6 +186,7 @@ const ADAPTER = [
   'refusalHeaders',
   'releaseWhenDone',
   'runRefusalHook',
+  'checkRefusalHook',
   'requestInstance',
   'serveAdmin',
   'setHeaders',

@@ -1,5 +1,6 @@
-import { RateLimitConfigError, type RateLimitInfo, type RateLimitManager, type RateLimitOptions, type RefusalInfo } from '@aurum/ratelimit-core';
+import type { RateLimitInfo, RateLimitManager, RateLimitOptions, RefusalInfo } from '@aurum/ratelimit-core';
 import {
+  checkRefusalHook,
   countWhenDone,
   createHttpRateLimiter,
   type HttpOutcome,
@@ -66,8 +67,7 @@ export function createRateLimitMiddleware<T extends string = never>(
   second?: ExpressRateLimitOptions<T>,
 ): RateLimitMiddleware {
   const { handler, ...options } = (isApp(first) ? second : first) ?? {};
-  if (handler !== undefined && typeof handler !== 'function')
-    throw new RateLimitConfigError([{ key: 'handler', message: `must be a function (req, res, next, info), got ${typeof handler}` }]);
+  checkRefusalHook('handler', handler, '(req, res, next, info)');
   const limiter = createHttpRateLimiter<Request, T>(options as RateLimitOptions<Request, T>);
   const logger = limiter.manager.config.logger;
 

@@ -1,5 +1,6 @@
-import { RateLimitConfigError, type RateLimitInfo } from '@aurum/ratelimit-core';
+import type { RateLimitInfo } from '@aurum/ratelimit-core';
 import {
+  checkRefusalHook,
   countWhenDone,
   createHttpRateLimiter,
   type HttpOutcome,
@@ -28,8 +29,7 @@ declare module 'fastify' {
 
 const plugin: FastifyPluginAsync<FastifyRateLimitOptions> = async (fastify, pluginOptions) => {
   const { errorResponseBuilder: build, ...options } = pluginOptions ?? {};
-  if (build !== undefined && typeof build !== 'function')
-    throw new RateLimitConfigError([{ key: 'errorResponseBuilder', message: `must be a function (request, context), got ${typeof build}` }]);
+  checkRefusalHook('errorResponseBuilder', build, '(request, context)');
   const limiter = createHttpRateLimiter<FastifyRequest>(withFastifyLogger(options, fastify.log));
   const logger = limiter.manager.config.logger;
   fastify.decorate('aurumRateLimit', limiter);

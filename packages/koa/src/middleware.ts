@@ -1,5 +1,6 @@
-import { RateLimitConfigError, type RateLimitInfo, type RateLimitManager, type RateLimitOptions, type RefusalInfo } from '@aurum/ratelimit-core';
+import type { RateLimitInfo, RateLimitManager, RateLimitOptions, RefusalInfo } from '@aurum/ratelimit-core';
 import {
+  checkRefusalHook,
   countWhenDone,
   createHttpRateLimiter,
   type HttpOutcome,
@@ -71,8 +72,7 @@ export interface RateLimitMiddleware extends KoaMiddleware {
  */
 export function createRateLimitMiddleware<T extends string = never>(koaOptions: KoaRateLimitOptions<T> = {}): RateLimitMiddleware {
   const { handler, ...options } = koaOptions;
-  if (handler !== undefined && typeof handler !== 'function')
-    throw new RateLimitConfigError([{ key: 'handler', message: `must be a function (ctx, info), got ${typeof handler}` }]);
+  checkRefusalHook('handler', handler, '(ctx, info)');
   const limiter = createHttpRateLimiter<Context, T>(options as RateLimitOptions<Context, T>);
   const logger = limiter.manager.config.logger;
   const tags = new WeakMap<object, RouteLimits>();

@@ -1,5 +1,5 @@
 import { RateLimitConfigError } from '@aurum/ratelimit-core';
-import { createHttpRateLimiter } from '@aurum/ratelimit-core/adapter';
+import { checkRefusalHook, createHttpRateLimiter } from '@aurum/ratelimit-core/adapter';
 import { nestLogger } from './logger.js';
 import type { CanActivate, Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, HttpAdapterHost, Reflector } from '@nestjs/core';
@@ -18,8 +18,7 @@ export function limiterProviders(): Provider[] {
       inject: [RateLimitModuleOptions],
       useFactory: (options: RateLimitModuleOptions = {}) => {
         const { global: _global, adminRoutes, exceptionFactory, ...core } = options;
-        if (exceptionFactory !== undefined && typeof exceptionFactory !== 'function')
-          throw new RateLimitConfigError([{ key: 'exceptionFactory', message: `must be a function (info) => HttpException, got ${typeof exceptionFactory}` }]);
+        checkRefusalHook('exceptionFactory', exceptionFactory, '(info) => HttpException');
         // Nest apps log through Nest's Logger (its levels, format and transports), unless told otherwise.
         const logger = core.logger === undefined && core.manager === undefined ? { logger: nestLogger() } : {};
         const limiter = createHttpRateLimiter<NestRequest>({ ...core, ...logger });

@@ -4,6 +4,6 @@ export { adminBody, type BodySource, MAX_ADMIN_BODY_BYTES, readAdminBody } from 
 export { type NodeResponseLike, refusalHeaders, setHeaders, writeResponse } from './node-response.js';
 export { releaseWhenDone, type ResponseLifecycle } from './release-when-done.js';
 export { type CountedResponse, countWhenDone } from './count-when-done.js';
-export { runRefusalHook } from './refusal-hook.js';
+export { checkRefusalHook, runRefusalHook } from './refusal-hook.js';
 export { type AdminMount, assertAdminEnabled, mountAdmin } from './admin-mount.js';
 export { type AdminRequestSource, serveAdmin } from './serve-admin.js';

@@ -1,4 +1,15 @@
+import { RateLimitConfigError } from '../errors.js';
 import type { Logger } from '../observe/logger.js';
+
+/**
+ * Checks an adapter's refusal hook option at start-up: absent, or a function.
+ * @param signature how the hook is called, for the message (`(req, res, next, info)`)
+ * @throws RateLimitConfigError naming the option when it is something else
+ */
+export function checkRefusalHook(name: string, hook: unknown, signature: string): void {
+  if (hook !== undefined && typeof hook !== 'function')
+    throw new RateLimitConfigError([{ key: name, message: `must be a function ${signature}, got ${typeof hook}` }]);
+}
 
 /**
  * Runs an adapter's refusal hook (Express and Koa `handler`, Fastify `errorResponseBuilder`,

@@ -101,12 +101,7 @@ export class Decider {
     }
     answer ??= store.consumeSync?.(key, policy, cost, this.sharesClock ? now : undefined, main ? ctx : undefined);
     if (answer !== undefined) {
-      const decision = this.finish(ctx, tier, now, info, route, bucket, cost, policy, factor, shadow, answer, started);
-      if (!wantSlot) return decision;
-      if (!decision.allowed) return { decision, slot: undefined };
-      const slot = this.deps.slots.takeSync(ctx, tier);
-      if (slot !== undefined) return { decision, slot };
-      return this.deps.slots.take(ctx, tier).then((taken) => ({ decision, slot: taken }));
+      return this.withSlot(this.finish(ctx, tier, now, info, route, bucket, cost, policy, factor, shadow, answer, started), ctx, tier, wantSlot);
     }
     if (syncOnly) return undefined;
     return this.remote(ctx, tier, now, info, route, bucket, cost, policy, factor, shadow, key, started, wantSlot);
@@ -148,10 +143,16 @@ export class Decider {
     wantSlot: boolean,
   ): Promise<Outcome> {
     const answer = await this.deps.leases.take(lease, key, policy, cost, now);
-    const decision = this.finish(ctx, tier, now, info, route, 'default', cost, policy, factor, false, answer, started);
+    return this.withSlot(this.finish(ctx, tier, now, info, route, 'default', cost, policy, factor, false, answer, started), ctx, tier, wantSlot);
+  }
+
+  /** The outcome of a decision made apart from its slot: a slot taken after it (synchronously when the store can), when wanted and allowed. */
+  private withSlot(decision: RateLimitDecision, ctx: TenantContext, tier: string, wantSlot: boolean): Outcome | Promise<Outcome> {
     if (!wantSlot) return decision;
     if (!decision.allowed) return { decision, slot: undefined };
-    return { decision, slot: this.deps.slots.takeSync(ctx, tier) ?? (await this.deps.slots.take(ctx, tier)) };
+    const slot = this.deps.slots.takeSync(ctx, tier);
+    if (slot !== undefined) return { decision, slot };
+    return this.deps.slots.take(ctx, tier).then((taken) => ({ decision, slot: taken }));
   }
 
   /** The decision through an asynchronous store call: with a slot wanted and a store that can, both in one round trip. */

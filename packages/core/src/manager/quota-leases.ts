@@ -77,8 +77,6 @@ export class QuotaLease {
   /** The bucket as the last take saw it, for `remaining` and reset estimates. */
   bucketRemaining = 0;
   bucketResetAt = 0;
-  /** Tokens spent from leases since this instance started, for tests and metrics. */
-  spent = 0;
 
   constructor(readonly lifeMs: number) {}
 
@@ -224,7 +222,6 @@ export class QuotaLeases {
   }
 
   private answer(lease: QuotaLease, cost: number, now: number): LeaseAnswer {
-    lease.spent += cost;
     const held = lease.tokens;
     // Fetch the next batch before this one runs out, so a steady tenant rarely waits.
     if (lease.taking === undefined && held < this.batchSize(lease, cost) / 4) this.prefetch(lease, now);
