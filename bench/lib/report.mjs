@@ -312,6 +312,15 @@ export function renderMarkdown(results, charts = {}) {
       'Do not edit the figures by hand: re-run the command (or `node bench/report.mjs` to re-render this page and the charts from `bench/results/latest.json`).',
     'Everything runs on one machine over loopback; every peer is measured in the same run, under the same conditions, with limits that never deny unless a scenario says so, so the figures are the cost of *deciding*. Absolute numbers depend on the machine; compare rows, not machines.',
   );
+  // Suites taken in from a later run (`report.mjs --merge`) say which: their peers ran beside them there.
+  const merged = Object.entries(suites).filter(([, suite]) => suite?.meta);
+  if (merged.length > 0) {
+    p(
+      `Re-run on later code and merged into this page: ${merged
+        .map(([name, { meta: m }]) => `${name} (\`${m.command}\` on ${m.date}, code ${String(m.git).split(' ')[0]}, Node ${m.node})`)
+        .join('; ')}. Every comparison inside a suite is from one run.`,
+    );
+  }
 
   p('## Machine, versions, command');
   p(
