@@ -4,7 +4,7 @@
 // summed over all of them. A run that exited non-zero without results counts as 1 failed, so
 // does a crashed benchmark. Exit status 1 when anything failed.
 //   node scripts/ci-totals.mjs --test-all <exit> <seconds> --lanes <exit> --bench <exit> <seconds>
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -48,6 +48,17 @@ if (!lanes || (lanesExit !== 0 && lanes.failed === 0)) {
   rows.push({ name: 'test:lanes', what: `exited ${lanesExit} without a complete summary`, passed: 0, failed: 1, seconds: 0 });
 }
 
+// Every failed test by name, before the totals: a long run's log is read from its end.
+const failedTests = [
+  ['test:all', all],
+  ...readdirOr('node_modules/.cache/test-lanes').map((f) => [f.replace(/\.json$/, ''), read(`node_modules/.cache/test-lanes/${f}`)]),
+].flatMap(([run, report]) => failedNames(report).map((name) => `${run}: ${name}`));
+if (failedTests.length > 0) {
+  console.log('\n--- failed tests');
+  for (const line of failedTests.slice(0, 40)) console.log(line);
+  if (failedTests.length > 40) console.log(`… and ${failedTests.length - 40} more`);
+}
+
 console.log('\n--- totals');
 for (const r of rows)
   console.log(`${r.name.padEnd(12)} ${`${r.passed} passed, ${r.failed} failed`.padEnd(26)} ${String(r.seconds).padStart(4)} s  (${r.what})`);
@@ -63,4 +74,20 @@ process.exit(failed ? 1 : 0);
 function failedOf(reported, exit) {
   const failed = reported ?? 0;
   return exit !== 0 && failed === 0 ? 1 : failed;
+}
+
+/** The JSON reports of the lanes' parts (<lane>.<part>.json), none when the lanes did not run. */
+function readdirOr(dir) {
+  try {
+    return readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.json') && f !== 'summary.json');
+  } catch {
+    return [];
+  }
+}
+
+/** "file > test name" of every failed test in a vitest JSON report. */
+function failedNames(report) {
+  return (report?.testResults ?? []).flatMap((file) =>
+    (file.assertionResults ?? []).filter((t) => t.status === 'failed').map((t) => `${file.name.replace(`${ROOT}/`, '')} > ${t.fullName ?? t.title}`),
+  );
 }
