@@ -26,7 +26,7 @@ describe('Express adapter specifics', () => {
   it('accepts the seed two-argument form createRateLimitMiddleware(app, settings)', async () => {
     const app = express();
     // @ts-expect-error run time only since issue 14: the form is no longer in the typings
-    const limiter = createRateLimitMiddleware(app, { ...base, tiers: { free: { burstSize: 2 } } });
+    const limiter = createRateLimitMiddleware(app, { ...base, tiers: { free: { burstSize: 2, requestsPerSecond: 0.1 } } });
     app.use(limiter);
     app.get('/x', (_req, res) => res.send('ok'));
     const url = await listen(app);

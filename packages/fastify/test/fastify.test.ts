@@ -1,6 +1,6 @@
 import { createRateLimitManager, type DecisionEvent, RateLimitConfigError } from '@aurum/ratelimit-core';
 import { pathLabel } from '@aurum/ratelimit-core/adapter';
-import { request, waitFor } from '@aurum/ratelimit-testkit';
+import { request, SLOW_REFILL_TIERS, waitFor } from '@aurum/ratelimit-testkit';
 import fastify, { type FastifyInstance } from 'fastify';
 import fastify4 from 'fastify4';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -148,7 +148,7 @@ describe.each([
   it('covers routes in child plugins when registered once at the root', async () => {
     const events: DecisionEvent[] = [];
     const app = create();
-    await app.register(aurumRateLimit, { ...base, observer: { onDecision: (e) => events.push(e) } });
+    await app.register(aurumRateLimit, { ...base, tiers: SLOW_REFILL_TIERS, observer: { onDecision: (e) => events.push(e) } });
     app.register(
       async (child) => {
         child.get('/things/:id', async () => 'ok');

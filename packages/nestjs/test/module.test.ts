@@ -11,7 +11,7 @@ const BURST = 'BURST';
 class OptionsFromConfig implements RateLimitOptionsFactory {
   constructor(@Inject(BURST) private readonly burst: number) {}
   createRateLimitOptions(): RateLimitModuleOptions {
-    return { ...base, global: true, tiers: { free: { burstSize: this.burst } } };
+    return { ...base, global: true, tiers: { free: { burstSize: this.burst, requestsPerSecond: 0.1 } } };
   }
 }
 
@@ -32,7 +32,7 @@ const ways = {
   'useFactory + inject': RateLimitModule.forRootAsync({
     imports: [ConfigModule],
     inject: [BURST],
-    useFactory: async (burst: number) => ({ ...base, global: true, tiers: { free: { burstSize: burst } } }),
+    useFactory: async (burst: number) => ({ ...base, global: true, tiers: { free: { burstSize: burst, requestsPerSecond: 0.1 } } }),
   }),
   useClass: RateLimitModule.forRootAsync({ imports: [ConfigModule], useClass: OptionsFromConfig }),
   useExisting: RateLimitModule.forRootAsync({ imports: [ConfigModule], useExisting: OptionsFromConfig }),
