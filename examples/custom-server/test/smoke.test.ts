@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { request, SLOW_REFILL_TIERS } from '@aurum/ratelimit-testkit';
+import { request, exampleTestOptions } from '@aurum/ratelimit-testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JavaScript example
 import { createApp } from '../app.mjs';
@@ -9,7 +9,7 @@ describe('custom-server example', () => {
   let server: Server;
 
   beforeAll(async () => {
-    ({ server } = createApp({ env: false, load: { enabled: false }, tiers: SLOW_REFILL_TIERS }));
+    ({ server } = createApp(exampleTestOptions()));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   });

@@ -1,13 +1,13 @@
 import type { Server } from 'node:http';
 import { METRIC_NAMES } from '@aurum/ratelimit-prometheus';
-import { request, scrapeMetricsEndpoint, SLOW_REFILL_TIERS } from '@aurum/ratelimit-testkit';
+import { request, scrapeMetricsEndpoint, exampleTestOptions } from '@aurum/ratelimit-testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JavaScript example
 import { createApp } from '../app.mjs';
 
 /** The example app on a free loopback port. */
 async function start(): Promise<{ url: string; close: () => Promise<void> }> {
-  const { app, limiter } = createApp({ env: false, load: { enabled: false }, tiers: SLOW_REFILL_TIERS });
+  const { app, limiter } = createApp(exampleTestOptions());
   const server = await new Promise<Server>((resolve) => {
     const s: Server = app.listen(0, '127.0.0.1', () => resolve(s));
   });

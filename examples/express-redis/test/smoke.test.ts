@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { type RedisServer, request, startRedisServer, waitFor, SLOW_REFILL_TIERS } from '@aurum/ratelimit-testkit';
+import { type RedisServer, request, startRedisServer, waitFor, exampleTestOptions } from '@aurum/ratelimit-testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JavaScript example
 import { createApp } from '../app.mjs';
@@ -12,14 +12,7 @@ describe('express-redis example', () => {
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    const built = createApp({
-      redisUrl: redis.url,
-      env: false,
-      load: { enabled: false },
-      tiers: SLOW_REFILL_TIERS,
-      storeTimeoutMs: 50,
-      circuitBreaker: { minimumCalls: 2 },
-    });
+    const built = createApp(exampleTestOptions(redis.url));
     limiter = built.limiter;
     const app = built.app as import('express').Express;
     server = await new Promise((resolve) => {

@@ -1,5 +1,5 @@
 import { METRIC_NAMES } from '@aurum/ratelimit-prometheus';
-import { parseMetrics, type RedisServer, request, type ScrapedMetrics, startRedisServer, waitFor, SLOW_REFILL_TIERS } from '@aurum/ratelimit-testkit';
+import { parseMetrics, type RedisServer, request, type ScrapedMetrics, startRedisServer, waitFor, exampleTestOptions } from '@aurum/ratelimit-testkit';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JavaScript example
@@ -28,14 +28,7 @@ describe('fastify-redis example', () => {
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    app = (await createApp({
-      redisUrl: redis.url,
-      env: false,
-      load: { enabled: false },
-      tiers: SLOW_REFILL_TIERS,
-      storeTimeoutMs: 50,
-      circuitBreaker: { minimumCalls: 2 },
-    })) as FastifyInstance;
+    app = (await createApp(exampleTestOptions(redis.url))) as FastifyInstance;
     url = await app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => {

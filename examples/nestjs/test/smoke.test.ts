@@ -1,12 +1,12 @@
 import { METRIC_NAMES } from '@aurum/ratelimit-prometheus';
-import { request, scrapeMetricsEndpoint, SLOW_REFILL_TIERS } from '@aurum/ratelimit-testkit';
+import { request, scrapeMetricsEndpoint, exampleTestOptions } from '@aurum/ratelimit-testkit';
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 
 /** The example app on a free loopback port. */
 async function start(): Promise<{ app: INestApplication; url: string }> {
-  const app = await createApp({ env: false, load: { enabled: false }, tiers: SLOW_REFILL_TIERS });
+  const app = await createApp(exampleTestOptions());
   await app.listen(0, '127.0.0.1');
   return { app, url: `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}` };
 }

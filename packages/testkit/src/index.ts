@@ -1,6 +1,6 @@
 export { type AdapterConformanceOptions, describeAdapterConformance, type RunningApp } from './adapter-conformance.js';
 export { type AppVariant, brokenRefusalHook, conformanceRefusalBody, type RefusalHookVariant } from './conformance-app.js';
-export { SLOW_REFILL_TIERS } from './example-tiers.js';
+export { exampleTestOptions, SLOW_REFILL_TIERS } from './example-options.js';
 export { FakeClock } from './fake-clock.js';
 export { ManualTimers } from './manual-timers.js';
 export { type MetricSample, parseMetrics, type ScrapedMetrics, scrapeMetricsEndpoint } from './metrics-text.js';
