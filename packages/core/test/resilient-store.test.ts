@@ -582,7 +582,7 @@ describe('ResilientStore blocked-until cache', () => {
     expect(await rejected(store.consume('{t}:b', { rate: Number.NaN, burst: 10 }, 1))).toBeInstanceOf(InvalidArgumentError);
   });
 
-  it('never changes a decision: same answers as the primary alone, and never a later retry time', async () => {
+  it('never changes a decision: same answers as the primary alone, and never a later retry time', { timeout: 60_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.record({ rate: fc.oneof(fc.integer({ min: 1, max: 200 }), fc.double({ min: 0.1, max: 2000, noNaN: true })), burst: fc.integer({ min: 1, max: 8 }) }),

@@ -19,7 +19,7 @@ const entry = Object.fromEntries(Object.entries(cjs.entry as Record<string, stri
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 describe('the CommonJS entry', () => {
-  it('builds without the mixed-exports warning and is the plugin with its named exports', async () => {
+  it('builds without the mixed-exports warning and is the plugin with its named exports', { timeout: 60_000 }, async () => {
     const printed: string[] = [];
     for (const method of ['warn', 'log', 'error', 'info'] as const) {
       vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' ')));

@@ -39,7 +39,7 @@ describe('MemoryStore specifics', () => {
     await store.close();
   });
 
-  it('bounds memory under a flood of one million random tenants', async () => {
+  it('bounds memory under a flood of one million random tenants', { timeout: 60_000 }, async () => {
     const store = createMemoryStore({ maxKeys: 10_000, sweepIntervalMs: 0 });
     for (let i = 0; i < 1_000_000; i++) await store.consume(`{rnd-${Math.random().toString(36).slice(2)}}:b`, policy, 1);
     expect(store.size).toBeLessThanOrEqual(10_000);

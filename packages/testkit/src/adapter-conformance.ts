@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AppVariant } from './conformance-app.js';
 import { FakeClock } from './fake-clock.js';
 import { request, type TestResponse, waitFor } from './http-client.js';
+import { SLOW_TEST_MS } from './test-budget.js';
 
 /** A running app under test. */
 export interface RunningApp {
@@ -302,7 +303,7 @@ export function describeAdapterConformance(suite: AdapterConformanceOptions): vo
       expect(again).toEqual([200, 200, 200, 200, 200, 429]);
     });
 
-    it('a tenant matching an enterprise rule gets 1000; other tenants are unaffected', async () => {
+    it('a tenant matching an enterprise rule gets 1000; other tenants are unaffected', { timeout: SLOW_TEST_MS }, async () => {
       const app = await start();
       const ent = tenant('ent');
       const other = tenant('other');
@@ -380,7 +381,7 @@ export function describeAdapterConformance(suite: AdapterConformanceOptions): vo
       expect((denied.json as { instance: string }).instance).toMatch(/^req-[0-9a-f]{16}$/);
     });
 
-    it('holds a concurrency slot per request and refuses beyond maxConcurrentRequests', async () => {
+    it('holds a concurrency slot per request and refuses beyond maxConcurrentRequests', { timeout: SLOW_TEST_MS }, async () => {
       const id = tenant('conc');
       const app = await start({ admin: { token: ADMIN_TOKEN }, overrides: { [id]: { maxConcurrentRequests: 1 } } });
       let slowDone = false;
@@ -416,7 +417,7 @@ export function describeAdapterConformance(suite: AdapterConformanceOptions): vo
       expect((await get(app, '/ping', id)).status).toBe(200);
     });
 
-    it('a tier or tenant lookup that never answers does not hang requests (lookupTimeoutMs)', async () => {
+    it('a tier or tenant lookup that never answers does not hang requests (lookupTimeoutMs)', { timeout: SLOW_TEST_MS }, async () => {
       const never = () => new Promise<never>(() => {});
       const slowTier = await start({ resolveTier: never, lookupTimeoutMs: 50 });
       const id = tenant('hanging-tier');

@@ -6,6 +6,7 @@ import { describe, expect, it, type TestContext } from 'vitest';
 import type { FakeClock } from './fake-clock.js';
 import { waitFor } from './http-client.js';
 import { ManualTimers } from './manual-timers.js';
+import { SLOW_TEST_MS } from './test-budget.js';
 
 type Take = NonNullable<RateLimitStore['takeUpTo']>;
 type Refund = NonNullable<RateLimitStore['refund']>;
@@ -172,7 +173,7 @@ export function describeQuotaConformance({ store, clock, freshKey, required }: Q
       const levelAfter = (admitted: number, start: number) =>
         Math.min(RESERVED, Math.floor(RESERVED - admitted + ((clock.now() - start) * QUOTA.requestsPerSecond) / 1000));
 
-      it('an unspent lease holds tokens others cannot consume; when it ends they come back exactly', async (ctx) => {
+      it('an unspent lease holds tokens others cannot consume; when it ends they come back exactly', { timeout: SLOW_TEST_MS }, async (ctx) => {
         const { s } = capable(ctx);
         const { tenant, managers, advance } = fleet(s);
         const [a, b] = managers;
