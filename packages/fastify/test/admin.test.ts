@@ -1,22 +1,15 @@
 import { request } from '@aurum/ratelimit-testkit';
-import fastify, { type FastifyInstance } from 'fastify';
-import fastify4 from 'fastify4';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { describe, expect, it } from 'vitest';
 import { aurumRateLimit, aurumRateLimitAdmin } from '../src/index.js';
-import { type FastifyFactory, listen } from './app.js';
+import { closedAfterEach, FASTIFY_MAJORS, listen } from './app.js';
 
 const TOKEN = 'a-long-admin-token-for-fastify-tests';
 const auth = { authorization: `Bearer ${TOKEN}` };
 const base = { env: false as const, load: { enabled: false }, admin: { token: TOKEN } };
-const open: FastifyInstance[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((app) => app.close()));
-});
+const open = closedAfterEach();
 
-describe.each([
-  ['Fastify 5', fastify as FastifyFactory],
-  ['Fastify 4', fastify4 as FastifyFactory],
-])('%s admin routes', (_name, factory) => {
+describe.each(FASTIFY_MAJORS)('%s admin routes', (_name, factory) => {
   function create(): FastifyInstance {
     const app = factory();
     open.push(app);

@@ -1,10 +1,27 @@
 import type { RateLimitOptions } from '@aurum/ratelimit-core';
 import { type AppVariant, brokenRefusalHook, conformanceRefusalBody, type RunningApp } from '@aurum/ratelimit-testkit';
-import type { FastifyInstance } from 'fastify';
+import fastify, { type FastifyInstance } from 'fastify';
+import fastify4 from 'fastify4';
+import { afterEach } from 'vitest';
 import { aurumRateLimit, type FastifyRateLimitOptions } from '../src/index.js';
 
 /** A Fastify factory of either major, seen through Fastify 5's types. */
 export type FastifyFactory = (options?: Record<string, unknown>) => FastifyInstance;
+
+/** Both supported Fastify majors, as `describe.each` rows: [name, factory]. */
+export const FASTIFY_MAJORS: [string, FastifyFactory][] = [
+  ['Fastify 5', fastify as FastifyFactory],
+  ['Fastify 4', fastify4 as FastifyFactory],
+];
+
+/** A list for the apps a test creates: each is closed after the test. */
+export function closedAfterEach(): FastifyInstance[] {
+  const open: FastifyInstance[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((app) => app.close()));
+  });
+  return open;
+}
 
 /** Adds the testkit's app contract: GET /ping, GET /items/:id, GET /slow?ms=N. */
 export function addConformanceRoutes(app: FastifyInstance): void {

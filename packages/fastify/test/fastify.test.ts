@@ -1,24 +1,17 @@
 import { createRateLimitManager, type DecisionEvent, RateLimitConfigError } from '@aurum/ratelimit-core';
 import { pathLabel } from '@aurum/ratelimit-core/adapter';
 import { request, SLOW_REFILL_TIERS, waitFor } from '@aurum/ratelimit-testkit';
-import fastify, { type FastifyInstance } from 'fastify';
-import fastify4 from 'fastify4';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { describe, expect, it, vi } from 'vitest';
 import { aurumRateLimit, type FastifyRateLimitOptions } from '../src/index.js';
-import { addConformanceRoutes, type FastifyFactory, listen } from './app.js';
+import { addConformanceRoutes, closedAfterEach, FASTIFY_MAJORS, listen } from './app.js';
 
 const base = { env: false as const, load: { enabled: false } };
-const open: FastifyInstance[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((app) => app.close()));
-});
+const open = closedAfterEach();
 
 const tenant = (id: string) => ({ headers: { 'x-tenant-id': id } });
 
-describe.each([
-  ['Fastify 5', fastify as FastifyFactory],
-  ['Fastify 4', fastify4 as FastifyFactory],
-])('%s plugin specifics', (_name, factory) => {
+describe.each(FASTIFY_MAJORS)('%s plugin specifics', (_name, factory) => {
   function create(options?: Record<string, unknown>): FastifyInstance {
     const app = factory(options);
     open.push(app);

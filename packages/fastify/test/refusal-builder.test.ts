@@ -1,22 +1,14 @@
 /** Issue 14, Fastify specifics: `errorResponseBuilder` validation and context, `request.rateLimit` on Fastify 4 and 5. */
 import { RateLimitConfigError } from '@aurum/ratelimit-core';
 import { request } from '@aurum/ratelimit-testkit';
-import fastify, { type FastifyInstance } from 'fastify';
-import fastify4 from 'fastify4';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { aurumRateLimit, type FastifyRefusalContext } from '../src/index.js';
-import { type FastifyFactory, listen } from './app.js';
+import { closedAfterEach, FASTIFY_MAJORS, listen } from './app.js';
 
 const base = { env: false as const, load: { enabled: false }, tiers: { free: { burstSize: 1 } } };
-const open: FastifyInstance[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((app) => app.close()));
-});
+const open = closedAfterEach();
 
-describe.each([
-  ['Fastify 5', fastify as FastifyFactory],
-  ['Fastify 4', fastify4 as FastifyFactory],
-])('%s errorResponseBuilder', (_name, factory) => {
+describe.each(FASTIFY_MAJORS)('%s errorResponseBuilder', (_name, factory) => {
   it('rejects a builder that is not a function', async () => {
     const app = factory();
     open.push(app);
