@@ -7,6 +7,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
+import { READER_COMPILER_OPTIONS } from './compiler.js';
 import { ROOT } from './markdown.js';
 
 const DIR = join(ROOT, 'packages/doc-tests/.diagnostics');
@@ -29,18 +30,7 @@ function compile(): Record<Case, string[]> {
     writeFileSync(file, `import { createRateLimitMiddleware } from '@aurum/ratelimit-express';\n${code}\n`);
     files.set(file, name);
   }
-  const program = ts.createProgram([...files.keys()], {
-    strict: true,
-    noEmit: true,
-    target: ts.ScriptTarget.ES2022,
-    lib: ['lib.es2023.d.ts'],
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    customConditions: ['@aurum/source'],
-    types: ['node'],
-    skipLibCheck: true,
-    esModuleInterop: true,
-  });
+  const program = ts.createProgram([...files.keys()], READER_COMPILER_OPTIONS);
   const out = Object.fromEntries(Object.keys(CASES).map((k) => [k, []])) as unknown as Record<Case, string[]>;
   for (const d of ts.getPreEmitDiagnostics(program)) {
     const name = d.file ? files.get(d.file.fileName) : undefined;

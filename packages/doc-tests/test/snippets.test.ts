@@ -9,6 +9,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
+import { READER_COMPILER_OPTIONS } from './compiler.js';
 import { ROOT, read } from './markdown.js';
 import { CONTEXTS } from './contexts.js';
 import { type Snippet, snippets } from './snippets.js';
@@ -33,18 +34,9 @@ function compile(blocks: readonly Snippet[]): Map<Snippet, string[]> {
     names.set(name, block);
   });
   const program = ts.createProgram([...names.keys()], {
-    strict: true,
-    noEmit: true,
-    target: ts.ScriptTarget.ES2022,
-    lib: ['lib.es2023.d.ts'],
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    customConditions: ['@aurum/source'],
-    types: ['node'],
+    ...READER_COMPILER_OPTIONS,
     allowJs: true,
     checkJs: true,
-    skipLibCheck: true,
-    esModuleInterop: true,
     // What docs/getting-started/nestjs.md tells NestJS users to set.
     experimentalDecorators: true,
     emitDecoratorMetadata: true,
